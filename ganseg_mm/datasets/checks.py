@@ -1,0 +1,85 @@
+"""Pre-flight checks of dataset configs, run before any worker starts.
+
+``tools/train.py`` and ``tools/test.py`` call :func:`check_data_cfgs` so that a
+missing data root, a missing annotation file or an empty split is reported as
+one line naming the path, instead of an empty sampler or a traceback.
+"""
+from __future__ import annotations
+
+import inspect
+import os
+import os.path as osp
+
+from .errors import DataValidationError
+
+_WRAPPER_KEYS = ('dataset', 'datasets')
+
+
+def _default_arg(dataset_type, key, fallback):
+    if not isinstance(dataset_type, str):
+        return fallback
+    from mmseg.registry import DATASETS
+    cls = DATASETS.get(dataset_type)
+    if cls is None:
+        return fallback
+    param = inspect.signature(cls.__init__).parameters.get(key)
+    if param is None or param.default is inspect.Parameter.empty:
+        return fallback
+    return param.default
+
+
+def _first_file_with_suffix(root: str, suffix: str) -> str | None:
+    for dirpath, _, files in os.walk(root, followlinks=True):
+        for f in files:
+            if f.endswith(suffix):
+                return osp.join(dirpath, f)
+    return None
+
+
+def check_dataset_cfg(cfg: dict, name: str = 'dataset') -> None:
+    """Check the paths of one dataset config (recursing into wrappers).
+
+    Raises:
+        DataValidationError: naming the missing directory/file or empty split.
+    """
+    for key in _WRAPPER_KEYS:
+        sub = cfg.get(key)
+        if isinstance(sub, dict):
+            check_dataset_cfg(sub, f'{name}.{key}')
+        elif isinstance(sub, (list, tuple)):
+            for i, d in enumerate(sub):
+                if isinstance(d, dict):
+                    check_dataset_cfg(d, f'{name}.{key}[{i}]')
+    if 'data_prefix' not in cfg and 'data_root' not in cfg:
+        return  # a wrapper or a dataset that does not read from disk
+    data_root = cfg.get('data_root') or ''
+    if data_root and not osp.isdir(data_root):
+        raise DataValidationError(
+            f'{name}: data_root {data_root!r} does not exist '
+            f'(working directory {os.getcwd()})')
+    prefix = cfg.get('data_prefix') or {}
+    ann_file = cfg.get('ann_file') or ''
+    if ann_file:
+        ann_path = ann_file if osp.isabs(ann_file) else osp.join(data_root, ann_file)
+        if not osp.isfile(ann_path):
+            raise DataValidationError(f'{name}: ann_file {ann_path!r} does not exist')
+    for key, suffix_key, fallback in (('img_path', 'img_suffix', '.jpg'),
+                                      ('seg_map_path', 'seg_map_suffix', '.png')):
+        sub = prefix.get(key)
+        if sub is None:
+            continue
+        path = osp.join(data_root, sub)
+        if not osp.isdir(path):
+            raise DataValidationError(f'{name}: {key} directory {path!r} does not exist')
+        suffix = cfg.get(suffix_key) or _default_arg(cfg.get('type'), suffix_key, fallback)
+        if not ann_file and _first_file_with_suffix(path, suffix) is None:
+            raise DataValidationError(
+                f'{name}: empty split, no "*{suffix}" files under {path!r}')
+
+
+def check_data_cfgs(cfg) -> None:
+    """Check every ``*_dataloader.dataset`` present in a full config."""
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader_cfg = cfg.get(loader)
+        if loader_cfg and isinstance(loader_cfg.get('dataset'), dict):
+            check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')

@@ -1,0 +1,1 @@
+"""Small utilities shared by ganseg_mm's tools and components."""

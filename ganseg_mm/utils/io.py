@@ -1,0 +1,41 @@
+"""Atomic file writes: a killed process never leaves a half-written file.
+
+Everything ganseg_mm writes for users (datasets, manifests, plots) goes through
+here: the data is written to a temporary file in the same directory and moved
+into place with ``os.replace``, which is atomic on POSIX file systems.
+"""
+from __future__ import annotations
+
+import os
+import os.path as osp
+import tempfile
+
+import cv2
+import numpy as np
+
+
+def _atomic_write_bytes(path: str, data: bytes) -> None:
+    d = osp.dirname(osp.abspath(path))
+    os.makedirs(d, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=d, prefix='.' + osp.basename(path), suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if osp.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically."""
+    _atomic_write_bytes(path, text.encode('utf-8'))
+
+
+def atomic_write_png(path: str, array: np.ndarray) -> None:
+    """Encode ``array`` as PNG (BGR order for colour, uint8/uint16) atomically."""
+    ok, buf = cv2.imencode('.png', np.ascontiguousarray(array))
+    if not ok:
+        raise IOError(f'could not encode {path} as PNG')
+    _atomic_write_bytes(path, buf.tobytes())

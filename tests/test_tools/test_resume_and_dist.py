@@ -1,0 +1,61 @@
+"""--resume continues exactly; tools/dist_train.sh really trains with 2 processes."""
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from tests.test_tools.test_train_cli import DEMO_CFG, REPO, _opts, _run
+
+
+def _weights(path):
+    return torch.load(path, map_location='cpu')['state_dict']
+
+
+@pytest.mark.slow
+def test_resume_continues_like_an_uninterrupted_run(tiny_demo_root, tmp_path):
+    full, cut = str(tmp_path / 'full'), str(tmp_path / 'cut')
+    common = _opts(tiny_demo_root, iters=4) + ['default_hooks.checkpoint.interval=2']
+    p = _run('train', DEMO_CFG, '--work-dir', full, '--cfg-options', *common)
+    assert p.returncode == 0, p.stderr[-3000:]
+    # "crash" after iteration 2: same schedule, the run simply stops at 2
+    p = _run('train', DEMO_CFG, '--work-dir', cut, '--cfg-options', *common,
+             'train_cfg.max_iters=2')
+    assert p.returncode == 0, p.stderr[-3000:]
+    p = _run('train', DEMO_CFG, '--work-dir', cut, '--resume', '--cfg-options', *common)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert 'resumed' in (p.stdout + p.stderr).lower()
+    a, b = _weights(osp.join(full, 'iter_4.pth')), _weights(osp.join(cut, 'iter_4.pth'))
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6, msg=k)
+    ckpt = torch.load(osp.join(cut, 'iter_4.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 4
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_dist_train_two_cpu_processes(tiny_demo_root, tmp_path):
+    wd = str(tmp_path / 'dist')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
+               OMP_NUM_THREADS='1')
+    p = subprocess.run(['bash', 'tools/dist_train.sh', DEMO_CFG, '2', '--work-dir', wd,
+                        '--cfg-options', *_opts(tiny_demo_root, iters=3)],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out[-4000:]
+    assert re.search(r'Distributed training: True', out), out[-3000:]
+    assert re.search(r'world_size: 2|GPU number: 2', out), out[-3000:]
+    ckpt = torch.load(osp.join(wd, 'iter_3.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 3
+    # each rank loads batch_size samples per iteration: 2 ranks x 4 x 3 iters
+    assert re.search(r'Iter\(train\) \[3/3\]', out), out[-3000:]

@@ -1,0 +1,106 @@
+"""Test (evaluate) a checkpoint (mmseg's tools/test.py, plus ``--metrics-out``).
+
+``--metrics-out FILE`` writes the metrics (with ganseg_mm's PerClassIoUMetric:
+mIoU, aAcc, mAcc and one ``IoU.<class>`` per class) as JSON, atomically.
+"""
+import argparse
+import json
+import math
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from ganseg_mm import compat
+from ganseg_mm.datasets import DataValidationError, check_data_cfgs, data_error_message
+from ganseg_mm.utils.io import atomic_write_text
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Test (and eval) a segmentor')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='the directory to save evaluation logs')
+    parser.add_argument('--out', help='directory to save the predicted label maps')
+    parser.add_argument('--show', action='store_true', help='show prediction results')
+    parser.add_argument('--show-dir', help='directory to save painted predictions')
+    parser.add_argument('--wait-time', type=float, default=2, help='interval of show (s)')
+    parser.add_argument('--metrics-out', help='write the metrics dict as JSON here')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    parser.add_argument('--tta', action='store_true', help='test time augmentation')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def trigger_visualization_hook(cfg, args):
+    default_hooks = cfg.default_hooks
+    if 'visualization' not in default_hooks:
+        raise RuntimeError('VisualizationHook must be in default_hooks to use --show '
+                           'or --show-dir')
+    hook = default_hooks['visualization']
+    hook['draw'] = True
+    if args.show:
+        hook['show'] = True
+        hook['wait_time'] = args.wait_time
+    if args.show_dir:
+        visualizer = cfg.visualizer
+        visualizer['save_dir'] = args.show_dir
+    return cfg
+
+
+def build_cfg(args) -> Config:
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg.load_from = args.checkpoint
+    if args.show or args.show_dir:
+        cfg = trigger_visualization_hook(cfg, args)
+    if args.tta:
+        cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
+        cfg.tta_model.module = cfg.model
+        cfg.model = cfg.tta_model
+    if args.out is not None:
+        cfg.test_evaluator['output_dir'] = args.out
+        cfg.test_evaluator['keep_results'] = True
+    compat.adapt_cfg_for_device(cfg)
+    return cfg
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        print(f'error: checkpoint {args.checkpoint!r} does not exist', file=sys.stderr)
+        return 2
+    cfg = build_cfg(args)
+    try:
+        check_data_cfgs(cfg)
+        runner = Runner.from_cfg(cfg)
+        metrics = runner.test()
+    except DataValidationError as e:
+        print(f'error: {data_error_message(e)}', file=sys.stderr)
+        return 2
+    if args.metrics_out and runner.rank == 0:
+        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                 for k, v in metrics.items()}
+        atomic_write_text(args.metrics_out, json.dumps(clean, indent=1))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
