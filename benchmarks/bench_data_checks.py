@@ -19,8 +19,10 @@ def _throughput(ds, n):
 
 def run(args):
     import ganseg_mm  # noqa: F401
+    from mmengine.registry import init_default_scope
     from mmseg.datasets import CityscapesDataset
     from ganseg_mm.datasets import generate_demo_cityscapes
+    init_default_scope('mmseg')
     root = tempfile.mkdtemp(prefix='bench_demo_')
     generate_demo_cityscapes(root, num_train=40, num_val=1)
     base = Config.fromfile('configs/_base_/datasets/demo_cityscapes.py')

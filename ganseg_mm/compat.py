@@ -24,16 +24,24 @@ Every fix here is small, idempotent, applied by :func:`apply` (called when
    when CUDA is absent, and :func:`adapt_cfg_for_device` (called by
    ``tools/train.py``/``tools/test.py``) sets ``device_ids=None`` and turns
    SyncBN into BN, which torch supports only on accelerators.
+
+3. **No network at import.** albumentations (imported by mmseg and mmagic)
+   queries PyPI for a newer version on every import; offline that costs a
+   timeout and a warning in every worker. ``NO_ALBUMENTATIONS_UPDATE=1`` is
+   set unless the user set it (this must happen before mmseg is imported,
+   which is why it runs when this module is imported).
 """
 from __future__ import annotations
 
 import copy
 import logging
+import os
 import pickle
 
 import numpy as np
 import torch
 
+os.environ.setdefault('NO_ALBUMENTATIONS_UPDATE', '1')
 _APPLIED = False
 
 

@@ -100,3 +100,13 @@ def test_only_history_buffer_statistics_are_reachable_through_getattr():
     bad.seek(0)
     with pytest.raises(pickle.UnpicklingError, match='only HistoryBuffer statistics'):
         torch.load(bad)
+
+
+def test_importing_the_stack_makes_no_update_check():
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != 'NO_ALBUMENTATIONS_UPDATE'}
+    p = subprocess.run([sys.executable, '-W', 'error::UserWarning', '-c',
+                        'import ganseg_mm, mmseg.datasets, albumentations'],
+                       env=env, capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]

@@ -9,7 +9,7 @@ _base_ = [
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_80k.py',
 ]
-crop_size = (64, 128)
+crop_size = (128, 256)
 norm_cfg = dict(type='BN', requires_grad=True)
 model = dict(
     data_preprocessor=dict(size=crop_size),
@@ -18,7 +18,7 @@ model = dict(
     decode_head=dict(in_channels=512, channels=128, norm_cfg=norm_cfg),
     auxiliary_head=dict(in_channels=256, channels=64, norm_cfg=norm_cfg))
 
-max_iters = 300
+max_iters = 600
 optim_wrapper = dict(
     _delete_=True, type='OptimWrapper',
     optimizer=dict(type='AdamW', lr=2e-3, weight_decay=1e-4))

@@ -57,5 +57,4 @@ def test_dist_train_two_cpu_processes(tiny_demo_root, tmp_path):
     assert re.search(r'world_size: 2|GPU number: 2', out), out[-3000:]
     ckpt = torch.load(osp.join(wd, 'iter_3.pth'), map_location='cpu')
     assert ckpt['meta']['iter'] == 3
-    # each rank loads batch_size samples per iteration: 2 ranks x 4 x 3 iters
     assert re.search(r'Iter\(train\) \[3/3\]', out), out[-3000:]

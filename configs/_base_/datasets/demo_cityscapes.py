@@ -8,7 +8,7 @@ custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
 
 data_root = 'data/demo_cityscapes/'
 img_scale = (256, 128)  # (w, h) as in mmseg's Resize
-crop_size = (64, 128)  # (h, w)
+crop_size = (128, 256)  # (h, w): whole images, thin classes need the resolution
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),
@@ -27,7 +27,7 @@ test_pipeline = [
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(
-    batch_size=4, num_workers=2,
+    batch_size=2, num_workers=2,
     dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=1, num_workers=2,
