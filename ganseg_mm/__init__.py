@@ -9,6 +9,6 @@ from .version import __version__
 
 compat.apply()
 
-from . import datasets, engine, evaluation  # noqa: E402,F401  (registers components)
+from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers)
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation']
+__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models']

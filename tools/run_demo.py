@@ -24,6 +24,7 @@ from ganseg_mm.utils.report import format_iou_table  # noqa: E402
 # name -> config; later methods add their demo configs here
 EXPERIMENTS = {
     'baseline': 'configs/demo/deeplabv3_r18_demo.py',
+    'cegu': 'configs/demo/deeplabv3_r18_cegu_demo.py',
 }
 RARE_IMAGE_SHARE = 0.15
 

@@ -1,4 +1,4 @@
 """Hooks and loops registered in mmengine's HOOKS/LOOPS (mmseg's engine layout)."""
-from .hooks import RandomStateHook
+from .hooks import CEGUDiscriminatorHook, RandomStateHook
 
-__all__ = ['RandomStateHook']
+__all__ = ['CEGUDiscriminatorHook', 'RandomStateHook']

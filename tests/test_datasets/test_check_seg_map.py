@@ -35,6 +35,16 @@ def test_size_mismatch_names_both_files():
         CheckSegMap()(_results(seg))
 
 
+def test_compares_with_the_image_as_loaded():
+    # mmseg's test pipeline: Resize (image only), then LoadAnnotations
+    r = _results(np.zeros((4, 6), np.uint8), img_hw=(8, 12))
+    r['ori_shape'] = (4, 6)
+    CheckSegMap()(r)
+    r['ori_shape'] = (4, 7)
+    with pytest.raises(DataValidationError, match='is 4x6 but its image .* is 4x7'):
+        CheckSegMap()(r)
+
+
 def test_bad_num_classes():
     with pytest.raises(ValueError, match='got 0'):
         CheckSegMap(num_classes=0)

@@ -49,7 +49,8 @@ def test_dist_train_two_cpu_processes(tiny_demo_root, tmp_path):
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
                OMP_NUM_THREADS='1')
     p = subprocess.run(['bash', 'tools/dist_train.sh', DEMO_CFG, '2', '--work-dir', wd,
-                        '--cfg-options', *_opts(tiny_demo_root, iters=3)],
+                        '--cfg-options', *_opts(tiny_demo_root, iters=3),
+                        'default_hooks.logger.interval=1'],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out[-4000:]
@@ -58,3 +59,19 @@ def test_dist_train_two_cpu_processes(tiny_demo_root, tmp_path):
     ckpt = torch.load(osp.join(wd, 'iter_3.pth'), map_location='cpu')
     assert ckpt['meta']['iter'] == 3
     assert re.search(r'Iter\(train\) \[3/3\]', out), out[-3000:]
+
+
+@pytest.mark.slow
+def test_dist_train_cegu_keeps_discriminators_identical(tiny_demo_root, tmp_path):
+    wd = str(tmp_path / 'dist_cegu')
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
+               OMP_NUM_THREADS='1')
+    p = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/demo/deeplabv3_r18_cegu_demo.py',
+                        '2', '--work-dir', wd, '--cfg-options', *_opts(tiny_demo_root, iters=3),
+                        'custom_hooks.1.warmup_iters=1', 'custom_hooks.1.sync_check_interval=1'],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    out = p.stdout + p.stderr
+    assert p.returncode == 0, out[-4000:]
+    state = torch.load(osp.join(wd, 'iter_3.pth'), map_location='cpu')['cegu_discriminator']
+    # every iteration the ranks compared their discriminators (else an error)
+    assert state['world_size'] == 2 and state['step'] == 3 and state['synced_at_iter'] == 3

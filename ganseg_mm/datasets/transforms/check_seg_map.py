@@ -14,9 +14,13 @@ class CheckSegMap(BaseTransform):
 
     Put it right after ``LoadAnnotations``. Without it a bad id surfaces as a
     device-side assert or a NaN loss much later, and a size mismatch as a shape
-    error deep inside a crop transform.
+    error deep inside a crop transform. The label map is compared with the
+    image *as loaded* (``ori_shape``), so the check is right both in training
+    pipelines and in mmseg's test pipelines, where ``Resize`` runs before
+    ``LoadAnnotations``.
 
-    Required keys: ``img``, ``gt_seg_map``, ``img_path``, ``seg_map_path``.
+    Required keys: ``img`` (or ``ori_shape``), ``gt_seg_map``, ``img_path``,
+    ``seg_map_path``.
 
     Args:
         num_classes (int): Valid ids are ``0 .. num_classes - 1``.
@@ -34,7 +38,7 @@ class CheckSegMap(BaseTransform):
     def transform(self, results: dict) -> dict:
         seg = results['gt_seg_map']
         seg_path = results.get('seg_map_path', '<unknown label file>')
-        img_hw = results['img'].shape[:2]
+        img_hw = results.get('ori_shape') or results['img'].shape[:2]
         if tuple(seg.shape[:2]) != tuple(img_hw):
             raise DataValidationError(
                 f'{seg_path}: label map is {seg.shape[0]}x{seg.shape[1]} but its '

@@ -1,0 +1,3 @@
+from .pixel_discriminator import PixelDiscriminator
+
+__all__ = ['PixelDiscriminator']
