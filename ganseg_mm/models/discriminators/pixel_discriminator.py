@@ -59,6 +59,11 @@ class PixelDiscriminator(nn.Module):
             raise ValueError(f'{self.__class__.__name__} expects (N, {self.in_channels}, '
                              f'H, W) input, got {tuple(x.shape)}')
         size = x.shape[2:]
+        need = self.input_downsample * 2**(len(self.layers) // 2 + 1)
+        if min(size) < need:
+            raise ValueError(f'{self.__class__.__name__} with input_downsample='
+                             f'{self.input_downsample} needs inputs of at least {need}x{need} '
+                             f'pixels, got {size[0]}x{size[1]}')
         if self.input_downsample > 1:
             x = F.avg_pool2d(x, self.input_downsample, ceil_mode=True)
         out = self.layers(x)  # (N, 1, H / 2^(num_convs+1), ...)

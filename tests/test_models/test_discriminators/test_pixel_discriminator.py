@@ -20,3 +20,10 @@ def test_channel_mismatch_is_a_clear_error():
         d(torch.rand(1, 20, 64, 64))
     with pytest.raises(ValueError, match='must be positive'):
         PixelDiscriminator(in_channels=0)
+
+
+def test_too_small_input_is_a_clear_error():
+    d = PixelDiscriminator(in_channels=3, input_downsample=4)
+    assert d(torch.rand(1, 3, 128, 128)).shape == (1, 1, 128, 128)
+    with pytest.raises(ValueError, match='at least 128x128 pixels, got 64x128'):
+        d(torch.rand(1, 3, 64, 128))
