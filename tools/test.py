@@ -14,7 +14,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from ganseg_mm.datasets import DataValidationError, check_data_cfgs, data_error_message
+from ganseg_mm.utils.cli import load_tool_cfg, run_checked
 from ganseg_mm.utils.io import atomic_write_text
 
 
@@ -60,14 +60,7 @@ def trigger_visualization_hook(cfg, args):
 
 
 def build_cfg(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         cfg = trigger_visualization_hook(cfg, args)
@@ -87,19 +80,16 @@ def main(argv=None) -> int:
     if not osp.isfile(args.checkpoint):
         print(f'error: checkpoint {args.checkpoint!r} does not exist', file=sys.stderr)
         return 2
-    cfg = build_cfg(args)
-    try:
-        check_data_cfgs(cfg)
+
+    def test(cfg):
         runner = Runner.from_cfg(cfg)
         metrics = runner.test()
-    except DataValidationError as e:
-        print(f'error: {data_error_message(e)}', file=sys.stderr)
-        return 2
-    if args.metrics_out and runner.rank == 0:
-        clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-                 for k, v in metrics.items()}
-        atomic_write_text(args.metrics_out, json.dumps(clean, indent=1))
-    return 0
+        if args.metrics_out and runner.rank == 0:
+            clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
+                     for k, v in metrics.items()}
+            atomic_write_text(args.metrics_out, json.dumps(clean, indent=1))
+
+    return run_checked(build_cfg(args), test)
 
 
 if __name__ == '__main__':

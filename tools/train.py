@@ -9,7 +9,6 @@ with one line naming the file and exit status 2.
 import argparse
 import logging
 import os
-import os.path as osp
 import sys
 
 from mmengine.config import Config, DictAction
@@ -18,7 +17,7 @@ from mmengine.registry import RUNNERS
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from ganseg_mm.datasets import DataValidationError, check_data_cfgs, data_error_message
+from ganseg_mm.utils.cli import load_tool_cfg, run_checked
 
 
 def parse_args(argv=None):
@@ -47,14 +46,7 @@ def parse_args(argv=None):
 
 
 def build_cfg(args) -> Config:
-    cfg = Config.fromfile(args.config)
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_tool_cfg(args.config, args.launcher, args.cfg_options, args.work_dir)
     if args.amp:
         if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'AmpOptimWrapper':
             print_log('AMP training is already enabled in your config.',
@@ -67,17 +59,13 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def train(cfg: Config) -> None:
+    runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+    runner.train()
+
+
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    cfg = build_cfg(args)
-    try:
-        check_data_cfgs(cfg)
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
-        runner.train()
-    except DataValidationError as e:
-        print(f'error: {data_error_message(e)}', file=sys.stderr)
-        return 2
-    return 0
+    return run_checked(build_cfg(parse_args(argv)), train)
 
 
 if __name__ == '__main__':
