@@ -119,3 +119,31 @@ def test_hook_without_cegu_loss_is_refused(tiny_demo_root, tmp_path):
                              discriminator=dict(type='PixelDiscriminator', in_channels=19))]
     with pytest.raises(ValueError, match='no CEGULoss'):
         Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.slow
+def test_with_image_feeds_the_normalized_image_to_the_discriminator(tiny_demo_root, tmp_path):
+    cfg = _cfg(CEGU_DEMO, tiny_demo_root, str(tmp_path), iters=2)
+    cfg.custom_hooks[1].with_image = True
+    cfg.custom_hooks[1].discriminator.in_channels = 22
+    runner = Runner.from_cfg(cfg)
+    seen = []
+    hook = None
+
+    class _Spy(Hook):
+        def before_run(self, runner):
+            nonlocal hook
+            hook = _cegu_hook(runner)
+            original = hook.discriminator.forward
+            hook.discriminator.forward = lambda x: (seen.append(x.detach()), original(x))[1]
+
+    runner.register_hook(_Spy(), priority='LOWEST')
+    runner.train()
+    assert seen and all(x.shape[1] == 22 for x in seen)
+    img = seen[-1][:, 19:]
+    assert img.abs().max() > 1.0  # normalized pixels, not probabilities
+    assert hook.context.image.shape[1] == 3
+    cfg = _cfg(CEGU_DEMO, tiny_demo_root, str(tmp_path / 'b'), iters=1)
+    cfg.custom_hooks[1].with_image = True  # but in_channels stays 19
+    with pytest.raises(ValueError, match=r'num_classes=19 \(\+3 image channels\): set in_channels=22'):
+        Runner.from_cfg(cfg).train()
