@@ -147,3 +147,17 @@ def test_with_image_feeds_the_normalized_image_to_the_discriminator(tiny_demo_ro
     cfg.custom_hooks[1].with_image = True  # but in_channels stays 19
     with pytest.raises(ValueError, match=r'num_classes=19 \(\+3 image channels\): set in_channels=22'):
         Runner.from_cfg(cfg).train()
+
+
+@pytest.mark.slow
+def test_adversarial_term_in_a_loss_list(tiny_demo_root, tmp_path):
+    cfg = _cfg(CEGU_DEMO, tiny_demo_root, str(tmp_path), iters=2)
+    cfg.model.decode_head.loss_decode = [
+        dict(type='CEGULoss'), dict(type='CEGUAdversarialLoss', loss_weight=0.1)]
+    runner = Runner.from_cfg(cfg)
+    probe = _Probe()
+    runner.register_hook(probe, priority='LOWEST')
+    runner.train()
+    assert probe.active == [False, True]
+    assert probe.outputs['decode.loss_adv'].item() > 0  # active in iteration 2
+    assert 'decode.loss_cegu' in probe.outputs
