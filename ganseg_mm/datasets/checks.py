@@ -63,6 +63,7 @@ def check_dataset_cfg(cfg: dict, name: str = 'dataset') -> None:
         ann_path = ann_file if osp.isabs(ann_file) else osp.join(data_root, ann_file)
         if not osp.isfile(ann_path):
             raise DataValidationError(f'{name}: ann_file {ann_path!r} does not exist')
+        _check_split_file(cfg, name, ann_path, data_root, prefix)
     for key, suffix_key, fallback in (('img_path', 'img_suffix', '.jpg'),
                                       ('seg_map_path', 'seg_map_suffix', '.png')):
         sub = prefix.get(key)
@@ -75,6 +76,21 @@ def check_dataset_cfg(cfg: dict, name: str = 'dataset') -> None:
         if not ann_file and _first_file_with_suffix(path, suffix) is None:
             raise DataValidationError(
                 f'{name}: empty split, no "*{suffix}" files under {path!r}')
+
+
+def _check_split_file(cfg, name, ann_path, data_root, prefix) -> None:
+    """Every sample a split file names must have its image on disk."""
+    img_dir = osp.join(data_root, prefix.get('img_path', ''))
+    suffix = cfg.get('img_suffix') or _default_arg(cfg.get('type'), 'img_suffix', '.jpg')
+    with open(ann_path) as f:
+        names = [line.strip() for line in f if line.strip()]
+    if not names:
+        raise DataValidationError(f'{name}: split file {ann_path!r} is empty')
+    missing = [n for n in names if not osp.isfile(osp.join(img_dir, n + suffix))]
+    if missing:
+        raise DataValidationError(
+            f'{name}: split file {ann_path!r} names {len(missing)} sample(s) without an '
+            f'image, e.g. {osp.join(img_dir, missing[0] + suffix)!r}')
 
 
 def check_data_cfgs(cfg) -> None:
