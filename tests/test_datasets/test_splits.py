@@ -55,7 +55,7 @@ def test_tool_writes_files_that_mmseg_reads(demo_copy, tmp_path):
     lab = CityscapesDataset(ann_file=str(out / '1-4_seed0_labeled.txt'), **kw)
     unl = CityscapesDataset(ann_file=str(out / '1-4_seed0_unlabeled.txt'), **kw)
     assert (len(lab), len(unl)) == (3, 9)  # 12 demo training images
-    paths = {d['img_path'] for d in lab.data_list} | {d['img_path'] for d in unl.data_list}
+    paths = {ds.get_data_info(i)['img_path'] for ds in (lab, unl) for i in range(len(ds))}
     assert len(paths) == 12 and all(osp.isfile(x) for x in paths)
 
 
