@@ -75,3 +75,25 @@ def test_dist_train_cegu_keeps_discriminators_identical(tiny_demo_root, tmp_path
     state = torch.load(osp.join(wd, 'iter_3.pth'), map_location='cpu')['cegu_discriminator']
     # every iteration the ranks compared their discriminators (else an error)
     assert state['world_size'] == 2 and state['step'] == 3 and state['synced_at_iter'] == 3
+
+
+@pytest.mark.slow
+def test_dist_test_two_processes_matches_single_process(tiny_demo_root, tmp_path):
+    import json
+    wd = str(tmp_path / 'wd')
+    p = _run('train', DEMO_CFG, '--work-dir', wd, '--cfg-options', *_opts(tiny_demo_root))
+    assert p.returncode == 0, p.stderr[-3000:]
+    ckpt = osp.join(wd, 'iter_2.pth')
+    single, dist = str(tmp_path / 'single.json'), str(tmp_path / 'dist.json')
+    p = _run('test', DEMO_CFG, ckpt, '--work-dir', wd, '--metrics-out', single,
+             '--cfg-options', *_opts(tiny_demo_root))
+    assert p.returncode == 0, p.stderr[-3000:]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()), OMP_NUM_THREADS='1')
+    p = subprocess.run(['bash', 'tools/dist_test.sh', DEMO_CFG, ckpt, '2', '--work-dir', wd,
+                        '--metrics-out', dist, '--cfg-options', *_opts(tiny_demo_root)],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, (p.stdout + p.stderr)[-4000:]
+    a, b = json.load(open(single)), json.load(open(dist))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert a[k] == pytest.approx(b[k], abs=0.011) if a[k] is not None else b[k] is None, k
