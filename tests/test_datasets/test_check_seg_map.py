@@ -48,3 +48,10 @@ def test_compares_with_the_image_as_loaded():
 def test_bad_num_classes():
     with pytest.raises(ValueError, match='got 0'):
         CheckSegMap(num_classes=0)
+
+
+def test_non_uint8_label_maps_are_checked_too():
+    seg = np.zeros((4, 6), np.int64)
+    seg[0, 0], seg[0, 1] = -1, 255
+    with pytest.raises(DataValidationError, match=r'label ids \[-1\]'):
+        CheckSegMap()(_results(seg))
