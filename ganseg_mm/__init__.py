@@ -9,6 +9,9 @@ from .version import __version__
 
 compat.apply()
 
-from . import datasets, engine, evaluation, models  # noqa: E402,F401  (registers)
+from . import datasetgan, datasets, engine, evaluation, models, synthesis  # noqa: E402,F401,E501
 
-__all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation', 'models']
+__all__ = [
+    '__version__', 'compat', 'datasetgan', 'datasets', 'engine', 'evaluation', 'models',
+    'synthesis'
+]

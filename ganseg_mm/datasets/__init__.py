@@ -1,4 +1,5 @@
 """Datasets, transforms and data checks (mmseg's ``datasets/`` layout)."""
+from . import gan_augmented_dataset  # noqa: F401  (registers)
 from .checks import check_data_cfgs, check_dataset_cfg
 from .demo_data import generate_demo_cityscapes
 from .errors import DataValidationError, data_error_message

@@ -1,4 +1,5 @@
 """Models registered in mmseg's MODELS (mmseg's ``models/`` layout)."""
+from . import decode_heads, editors, segmentors  # noqa: F401  (registers)
 from .discriminators import PixelDiscriminator
 from .losses import CEGUAdversarialLoss, CEGULoss
 

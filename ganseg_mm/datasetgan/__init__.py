@@ -1,0 +1,1 @@
+"""DatasetGAN: StyleGAN2 per-pixel features, annotation import, dataset generation."""

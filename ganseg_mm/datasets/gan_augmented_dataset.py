@@ -1,0 +1,1 @@
+"""GANAugmentedDataset: real + GAN-synthesized data mixed by ratio or class-balanced repeat factors."""

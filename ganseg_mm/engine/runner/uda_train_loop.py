@@ -1,0 +1,1 @@
+"""UDA train loop: labeled and unlabeled batches at a set ratio."""

@@ -1,0 +1,1 @@
+"""DatasetGAN style interpreter: ensemble of per-pixel MLPs (registered in MODELS)."""

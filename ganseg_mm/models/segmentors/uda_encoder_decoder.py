@@ -1,0 +1,1 @@
+"""UDA: semi-supervised consistency training wrapper around an mmseg segmentor."""

@@ -1,0 +1,1 @@
+"""Pixel-level GAN augmentation: class repositories, label-map composition, rendering."""
