@@ -22,6 +22,20 @@ def tiny_demo_root(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope='session')
+def tiny_uda_root(tiny_demo_root, tmp_path_factory):
+    """The tiny demo data plus 1/8 and 1/4 labeled/unlabeled split files."""
+    from ganseg_mm.datasets.splits import make_splits, write_splits
+    root = str(tmp_path_factory.mktemp('uda') / 'demo_cityscapes')
+    shutil.copytree(tiny_demo_root, root)
+    img_dir = osp.join(root, 'leftImg8bit', 'train')
+    names = sorted(osp.relpath(osp.join(d, f), img_dir)[:-len('_leftImg8bit.png')]
+                   for d, _, fs in os.walk(img_dir) for f in fs
+                   if f.endswith('_leftImg8bit.png'))
+    write_splits(osp.join(root, 'splits'), make_splits(names, ['1/8', '1/4'], seed=0), 0)
+    return root
+
+
 @pytest.fixture
 def demo_copy(tiny_demo_root, tmp_path):
     """A private, modifiable copy of the tiny demo data."""

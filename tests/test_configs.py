@@ -24,6 +24,7 @@ METHOD_TESTS = {
     'configs/gan/': 'tests/test_configs_ganaug.py',
     'datasetgan': 'tests/test_configs_datasetgan.py',
     'uda': 'tests/test_configs_uda.py',
+    '1-8sup': 'tests/test_configs_uda.py',
 }
 
 

@@ -38,6 +38,16 @@ def point_cfg_at_demo(cfg: Config, data_root: str, work_dir: str, iters: int = 2
                 ds.data_root = root
             if 'pipeline' in ds:
                 _shrink_pipeline(ds.pipeline)
+    # extra loaders of custom train loops (e.g. UDA's unlabeled_dataloader)
+    for key, lc in (cfg.get('train_cfg') or {}).items():
+        if key.endswith('dataloader') and isinstance(lc, dict):
+            lc.num_workers = 0
+            lc.persistent_workers = False
+            for ds in _datasets(lc.dataset):
+                if 'data_root' in ds:
+                    ds.data_root = root
+                if 'pipeline' in ds:
+                    _shrink_pipeline(ds.pipeline)
     model = cfg.model
     model.pretrained = None
     if 'backbone' in model:

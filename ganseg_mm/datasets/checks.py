@@ -95,7 +95,12 @@ def _check_split_file(cfg, name, ann_path, data_root, prefix) -> None:
 
 def check_data_cfgs(cfg) -> None:
     """Check every ``*_dataloader.dataset`` present in a full config."""
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        loader_cfg = cfg.get(loader)
+    loaders = [(n, cfg.get(n)) for n in ('train_dataloader', 'val_dataloader',
+                                            'test_dataloader')]
+    # extra loaders of custom train loops (UDAIterBasedTrainLoop's unlabeled data)
+    train_cfg = cfg.get('train_cfg') or {}
+    loaders += [(f'train_cfg.{k}', v) for k, v in train_cfg.items()
+                if k.endswith('dataloader') and isinstance(v, dict)]
+    for loader, loader_cfg in loaders:
         if loader_cfg and isinstance(loader_cfg.get('dataset'), dict):
             check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')

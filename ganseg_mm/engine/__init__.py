@@ -1,5 +1,5 @@
 """Hooks and loops registered in mmengine's HOOKS/LOOPS (mmseg's engine layout)."""
-from . import runner  # noqa: F401  (registers)
 from .hooks import CEGUDiscriminatorHook, RandomStateHook
+from .runner import UDAIterBasedTrainLoop
 
-__all__ = ['CEGUDiscriminatorHook', 'RandomStateHook']
+__all__ = ['CEGUDiscriminatorHook', 'RandomStateHook', 'UDAIterBasedTrainLoop']

@@ -1,2 +1,4 @@
 """Train loops registered in mmengine's LOOPS (mmseg's ``engine/runner`` layout)."""
-from . import uda_train_loop  # noqa: F401  (registers)
+from .uda_train_loop import UDAIterBasedTrainLoop
+
+__all__ = ['UDAIterBasedTrainLoop']

@@ -1,1 +1,215 @@
-"""UDA: semi-supervised consistency training wrapper around an mmseg segmentor."""
+"""UDA: semi-supervised consistency training for an mmseg EncoderDecoder (seed 004).
+
+A UDA config changes only the model's ``type`` (and its data preprocessor's)
+and adds the UDA keys; backbone, heads and losses stay mmseg's. The objective
+(see :mod:`ganseg_mm.models.losses.uda_loss`) is::
+
+    loss = supervised loss (with TSA) + lambda * ramp(iter) * consistency loss
+
+computed by :meth:`UDAEncoderDecoder.loss` from the batch that
+``UDAIterBasedTrainLoop`` draws (labeled + unlabeled weak/strong views, put
+together by ``UDASegDataPreProcessor``). Everything runs inside ``loss()``, so
+mmengine's DDP wrapper trains it unchanged. Log keys: ``sup.decode.loss_ce``
+(and the other supervised terms), ``sup.tsa_threshold``, ``sup.tsa_kept``,
+``unsup.loss_consistency`` (already multiplied by lambda and the ramp),
+``unsup.mask_ratio``; only keys containing ``loss`` enter the objective.
+
+Without ``teacher_ema_decay`` the model itself, under ``no_grad``, predicts on
+the weak view (as in UDA), and the checkpoint is a stock EncoderDecoder
+checkpoint. With it, an EMA copy (``ema_teacher``, kept in the checkpoint so
+``--resume`` continues exactly) predicts, in eval mode.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Optional
+
+import torch
+from mmengine.logging import MessageHub
+from mmengine.model import ExponentialMovingAverage
+from mmengine.structures import PixelData
+from mmseg.models.segmentors import EncoderDecoder
+from mmseg.models.utils import resize
+from mmseg.registry import MODELS
+from mmseg.structures import SegDataSample
+from mmseg.utils import add_prefix
+
+from ..losses.uda_loss import TSA_SCHEDULES, tsa_mask_labels, tsa_threshold, \
+    uda_consistency_loss
+
+PREDICT_ON = ('student', 'teacher')
+
+
+@MODELS.register_module()
+class UDAEncoderDecoder(EncoderDecoder):
+    """EncoderDecoder trained with UDA's consistency objective.
+
+    Args:
+        consistency_weight (float): lambda, the weight of the consistency loss.
+            Defaults to 1.0.
+        temperature (float): sharpening temperature of the teacher's target.
+            Defaults to 0.4 (UDA's default).
+        confidence_threshold (float): teacher confidence below which an
+            unlabeled pixel is masked out. Defaults to 0.8 (UDA's default).
+        consistency_reduction (str): ``'mean'`` (over all valid unlabeled
+            pixels, as UDA) or ``'masked_mean'`` (over confident ones).
+            Defaults to ``'mean'``.
+        tsa_schedule (str, optional): ``'linear'``, ``'log'``, ``'exp'`` or
+            None (no TSA). Defaults to None.
+        rampup_iters (int): the consistency weight grows linearly from 0 over
+            these many iterations. Defaults to 0.
+        teacher_ema_decay (float, optional): use an EMA teacher with this decay
+            (e.g. 0.99); None predicts with the model itself. Defaults to None.
+        predict_on (str): ``'student'`` or ``'teacher'`` (needs the EMA
+            teacher) for validation/testing. Defaults to ``'student'``.
+        **kwargs: mmseg's EncoderDecoder keys (backbone, decode_head, ...).
+    """
+
+    def __init__(self,
+                 consistency_weight: float = 1.0,
+                 temperature: float = 0.4,
+                 confidence_threshold: float = 0.8,
+                 consistency_reduction: str = 'mean',
+                 tsa_schedule: Optional[str] = None,
+                 rampup_iters: int = 0,
+                 teacher_ema_decay: Optional[float] = None,
+                 predict_on: str = 'student',
+                 **kwargs):
+        super().__init__(**kwargs)
+        if consistency_weight < 0:
+            raise ValueError(f'consistency_weight must be >= 0, got {consistency_weight}')
+        if not 0 <= confidence_threshold < 1:
+            raise ValueError(f'confidence_threshold must be in [0, 1), got '
+                             f'{confidence_threshold}')
+        if tsa_schedule is not None and tsa_schedule not in TSA_SCHEDULES:
+            raise ValueError(f'tsa_schedule must be one of {TSA_SCHEDULES} or None, got '
+                             f'{tsa_schedule!r}')
+        if predict_on not in PREDICT_ON:
+            raise ValueError(f'predict_on must be one of {PREDICT_ON}, got {predict_on!r}')
+        if predict_on == 'teacher' and teacher_ema_decay is None:
+            raise ValueError("predict_on='teacher' needs teacher_ema_decay")
+        if teacher_ema_decay is not None and not 0 < teacher_ema_decay < 1:
+            raise ValueError(f'teacher_ema_decay must be in (0, 1), got {teacher_ema_decay}')
+        if temperature <= 0:
+            raise ValueError(f'temperature must be > 0, got {temperature}')
+        self.consistency_weight = consistency_weight
+        self.temperature = temperature
+        self.confidence_threshold = confidence_threshold
+        self.consistency_reduction = consistency_reduction
+        self.tsa_schedule = tsa_schedule
+        self.rampup_iters = int(rampup_iters)
+        self.predict_on = predict_on
+        if teacher_ema_decay is not None:
+            # mmengine's momentum is the weight of the new value
+            teacher = ExponentialMovingAverage(
+                self, momentum=1.0 - teacher_ema_decay, update_buffers=True)
+            self.ema_teacher = teacher
+
+    # -- progress -------------------------------------------------------------
+    @staticmethod
+    def _progress() -> tuple:
+        hub = MessageHub.get_current_instance()
+        it, max_iters = hub.get_info('iter', 0), hub.get_info('max_iters', None)
+        return int(it or 0), max_iters
+
+    def _ramp(self, it: int) -> float:
+        return 1.0 if self.rampup_iters <= 0 else min(1.0, it / self.rampup_iters)
+
+    # -- losses ---------------------------------------------------------------
+    def loss(self, inputs, data_samples) -> dict:
+        """Supervised (+ consistency when ``inputs`` holds unlabeled views)."""
+        if not isinstance(inputs, dict):
+            return self._sup_loss(inputs, data_samples)
+        losses = self._sup_loss(inputs['sup'], data_samples['sup'])
+        if 'weak' in inputs:
+            losses.update(self._unsup_loss(inputs['weak'], inputs['strong'],
+                                           data_samples['unsup']))
+        return losses
+
+    def _logits(self, model: EncoderDecoder, inputs: torch.Tensor) -> torch.Tensor:
+        logits = model.decode_head.forward(model.extract_feat(inputs))
+        return resize(logits, size=inputs.shape[2:], mode='bilinear',
+                      align_corners=model.align_corners)
+
+    def _sup_loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> dict:
+        x = self.extract_feat(inputs)
+        losses = {}
+        if self.tsa_schedule is None:
+            losses.update(self._decode_head_forward_train(x, data_samples))
+        else:
+            it, max_iters = self._progress()
+            if not max_iters:
+                raise RuntimeError('TSA needs the training length: run under a Runner '
+                                   "(MessageHub info 'max_iters')")
+            eta = tsa_threshold(self.tsa_schedule, it / max_iters, self.num_classes)
+            seg_logits = self.decode_head.forward(x)
+            label = torch.stack([s.gt_sem_seg.data.squeeze(0) for s in data_samples])
+            up = resize(seg_logits.detach(), size=label.shape[1:], mode='bilinear',
+                        align_corners=self.align_corners)
+            masked, kept = tsa_mask_labels(up, label, eta, self.decode_head.ignore_index)
+            data_samples = [self._with_label(s, m) for s, m in zip(data_samples, masked)]
+            losses.update(add_prefix(self.decode_head.loss_by_feat(seg_logits, data_samples),
+                                     'decode'))
+            losses['tsa_threshold'] = label.new_tensor(eta, dtype=torch.float)
+            losses['tsa_kept'] = kept
+        if self.with_auxiliary_head:
+            losses.update(self._auxiliary_head_forward_train(x, data_samples))
+        return add_prefix(losses, 'sup')
+
+    @staticmethod
+    def _with_label(sample: SegDataSample, label: torch.Tensor) -> SegDataSample:
+        out = SegDataSample(metainfo=sample.metainfo)
+        out.gt_sem_seg = PixelData(data=label.unsqueeze(0))
+        return out
+
+    def _unsup_loss(self, weak: torch.Tensor, strong: torch.Tensor,
+                    data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
+        if weak.shape != strong.shape:
+            raise ValueError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
+                             f'{tuple(strong.shape)}; both views must share geometry')
+        it, _ = self._progress()
+        weight = self.consistency_weight * self._ramp(it)
+        teacher = self._teacher()
+        with torch.no_grad():
+            was_training = teacher.training
+            if teacher is not self:
+                teacher.eval()
+            t_logits = self._logits(teacher, weak)
+            teacher.train(was_training)
+        s_logits = self._logits(self, strong)
+        loss, ratio = uda_consistency_loss(
+            s_logits, t_logits, self.temperature, self.confidence_threshold,
+            valid_mask=self._valid_mask(data_samples, weak),
+            reduction=self.consistency_reduction)
+        return add_prefix(dict(loss_consistency=loss * weight, mask_ratio=ratio), 'unsup')
+
+    def _teacher(self) -> EncoderDecoder:
+        ema = getattr(self, 'ema_teacher', None)
+        if ema is None:
+            return self
+        if self.training:
+            ema.update_parameters(self)  # once per training step, before predicting
+        return ema.module
+
+    @staticmethod
+    def _valid_mask(data_samples: List[SegDataSample], inputs: torch.Tensor) -> torch.Tensor:
+        """False on the padding the data preprocessor added."""
+        n, _, h, w = inputs.shape
+        mask = inputs.new_ones((n, h, w), dtype=torch.bool)
+        for i, s in enumerate(data_samples):
+            left, right, top, bottom = s.metainfo.get('padding_size', (0, 0, 0, 0))
+            if right:
+                mask[i, :, w - right:] = False
+            if bottom:
+                mask[i, h - bottom:, :] = False
+            if left:
+                mask[i, :, :left] = False
+            if top:
+                mask[i, :top, :] = False
+        return mask
+
+    # -- inference ------------------------------------------------------------
+    def predict(self, inputs, data_samples=None):
+        ema = getattr(self, 'ema_teacher', None)
+        if self.predict_on == 'teacher' and ema is not None:
+            return ema.module.predict(inputs, data_samples)
+        return super().predict(inputs, data_samples)

@@ -1,0 +1,16 @@
+# UDA (seed 004) with mmseg's U-Net (S5-D16, FCN head) on Cityscapes at a 1/8
+# labeled split: mmseg's UNet Cityscapes config plus the unlabeled 7/8 and the
+# consistency objective. Split files: tools/make_splits.py CONFIG.
+_base_ = ['mmseg::unet/unet-s5-d16_fcn_4xb4-160k_cityscapes-512x1024.py',
+          './_base_/uda/cityscapes_1-8.py']
+custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
+default_scope = 'mmseg'
+model = dict(
+    type='UDAEncoderDecoder',
+    data_preprocessor=dict(type='UDASegDataPreProcessor'),
+    consistency_weight=1.0, temperature=0.4, confidence_threshold=0.8,
+    tsa_schedule=None, rampup_iters=1000)
+train_dataloader = dict(dataset=dict(ann_file={{_base_.labeled_split}}))
+train_cfg = dict(type='UDAIterBasedTrainLoop', unsup_ratio=1,
+                 unlabeled_dataloader={{_base_.unlabeled_dataloader}})
+custom_hooks = [dict(type='RandomStateHook')]
