@@ -63,7 +63,7 @@ class _Widen(BaseTransform):
         return results
 
 
-@TRANSFORMS.register_module(name='_TestSetFlip', force=True)
+@TRANSFORMS.register_module(name='_TestToggleMirrorKey', force=True)
 class _SetFlip(BaseTransform):
     def transform(self, results):
         results['flip'] = not results['flip']
@@ -80,7 +80,7 @@ def test_geometry_change_at_run_time_is_refused():
     with pytest.raises(DataValidationError, match='changed the image shape'):
         _run(_pipeline([dict(type='_TestWiden')]), _img())
     with pytest.raises(DataValidationError, match='geometry keys'):
-        _run(_pipeline([dict(type='_TestSetFlip')]), _img())
+        _run(_pipeline([dict(type='_TestToggleMirrorKey')]), _img())
 
 
 def test_pack_without_strong_view_is_refused():
