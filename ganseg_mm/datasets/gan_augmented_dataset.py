@@ -1,1 +1,163 @@
-"""GANAugmentedDataset: real + GAN-synthesized data mixed by ratio or class-balanced repeat factors."""
+"""GANAugmentedDataset: real training data mixed with a GAN-synthesized set (seed 000)."""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os.path as osp
+from typing import Optional, Union
+
+import numpy as np
+from mmseg.registry import DATASETS
+
+from .errors import DataValidationError
+
+MODES = ('ratio', 'repeat_factor')
+
+
+@DATASETS.register_module()
+class GANAugmentedDataset:
+    """Mixes a real dataset with the synthetic set written by ``tools/synthesize.py``.
+
+    The mixed index is fixed by ``seed`` (identical on every rank, so any
+    sampler, including DDP's, works unchanged). Each sample goes through the
+    pipeline of the dataset it comes from; by default the synthetic dataset is
+    the real config with ``data_root=synthetic_root`` and the ``synth`` city of
+    ``leftImg8bit/<split>`` / ``gtFine/<split>``, i.e. the same pipeline.
+
+    Modes:
+
+    * ``'ratio'``: ``synthetic_ratio`` of the mixed index are synthetic samples
+      (e.g. 0.25: one synthetic per three real), drawn by a seeded permutation
+      and cycled if more are needed than exist.
+    * ``'repeat_factor'``: every real sample once; synthetic image ``i`` is
+      repeated ``r_i = max(1, max_c sqrt(repeat_thr / f_c))`` times (stochastic
+      rounding, seeded), ``f_c`` the fraction of synthetic images containing
+      class ``c`` according to the manifest (LVIS / mmdet ClassBalancedDataset).
+
+    Args:
+        dataset (dict | BaseSegDataset): The real dataset (config or instance).
+        synthetic_root (str, optional): Root of the synthetic set. Required
+            unless ``synthetic`` is given.
+        synthetic (dict | BaseSegDataset, optional): The synthetic dataset;
+            None derives it from ``dataset`` and ``synthetic_root``. Defaults to None.
+        split (str): Split folder of the synthetic set. Defaults to 'train'.
+        manifest (str, optional): Manifest path. Defaults to
+            ``<synthetic_root>/manifest.json``; must exist (the set is complete).
+        mode (str): 'ratio' or 'repeat_factor'. Defaults to 'ratio'.
+        synthetic_ratio (float): Synthetic share in [0, 1) for 'ratio'. Defaults to 0.25.
+        repeat_thr (float): Image-frequency threshold for 'repeat_factor'.
+            Defaults to 0.3.
+        seed (int): Seed of the mixed index. Defaults to 0.
+        lazy_init (bool): Defer building the index until :meth:`full_init`.
+            Defaults to False.
+    """
+
+    def __init__(self, dataset: Union[dict, object], synthetic_root: Optional[str] = None,
+                 synthetic: Union[dict, object, None] = None, split: str = 'train',
+                 manifest: Optional[str] = None, mode: str = 'ratio',
+                 synthetic_ratio: float = 0.25, repeat_thr: float = 0.3, seed: int = 0,
+                 lazy_init: bool = False):
+        if mode not in MODES:
+            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+        if not 0 <= synthetic_ratio < 1:
+            raise ValueError(f'synthetic_ratio must be in [0, 1), got {synthetic_ratio}')
+        if repeat_thr <= 0:
+            raise ValueError(f'repeat_thr must be > 0, got {repeat_thr}')
+        if synthetic is None and synthetic_root is None:
+            raise ValueError('give synthetic_root or synthetic')
+        self.mode, self.synthetic_ratio, self.repeat_thr = mode, synthetic_ratio, repeat_thr
+        self.seed = seed
+        if synthetic_root is not None and not osp.isdir(synthetic_root):
+            raise DataValidationError(f'synthetic_root {synthetic_root!r} does not exist; '
+                                      'run tools/compose_labels.py and tools/synthesize.py')
+        self.manifest_path = manifest or (osp.join(synthetic_root, 'manifest.json')
+                                          if synthetic_root else None)
+        if self.manifest_path and not osp.isfile(self.manifest_path):
+            raise DataValidationError(f'{self.manifest_path}: missing; the synthetic set is '
+                                      'incomplete (rerun tools/synthesize.py)')
+        if synthetic is None:
+            if not isinstance(dataset, dict):
+                raise ValueError('synthetic must be given when dataset is an instance')
+            synthetic = copy.deepcopy(dataset)
+            synthetic.pop('ann_file', None)
+            synthetic.update(data_root=synthetic_root,
+                             data_prefix=dict(img_path=f'leftImg8bit/{split}',
+                                              seg_map_path=f'gtFine/{split}'))
+        self.real = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+        self.synthetic = (DATASETS.build(synthetic) if isinstance(synthetic, dict)
+                          else synthetic)
+        self._metainfo = copy.deepcopy(self.real.metainfo)
+        if tuple(self.synthetic.metainfo['classes']) != tuple(self._metainfo['classes']):
+            raise DataValidationError('the synthetic set has other classes than the real one')
+        self._fully_initialized = False
+        if not lazy_init:
+            self.full_init()
+
+    @property
+    def metainfo(self) -> dict:
+        return copy.deepcopy(self._metainfo)
+
+    def full_init(self) -> None:
+        if self._fully_initialized:
+            return
+        self.real.full_init()
+        self.synthetic.full_init()
+        n_real, n_syn = len(self.real), len(self.synthetic)
+        if n_syn == 0:
+            raise DataValidationError(f'{self.manifest_path}: the synthetic set is empty')
+        rng = np.random.default_rng(self.seed)
+        if self.mode == 'ratio':
+            want = int(round(n_real * self.synthetic_ratio / (1 - self.synthetic_ratio)))
+            syn = np.concatenate([rng.permutation(n_syn) for _ in range(
+                math.ceil(want / n_syn))])[:want] if want else np.zeros(0, np.int64)
+        else:
+            factors = self.repeat_factors()
+            reps = np.floor(factors).astype(np.int64)
+            reps += rng.random(n_syn) < factors - reps
+            syn = np.repeat(np.arange(n_syn), reps)
+        self.index = np.concatenate([
+            np.stack([np.zeros(n_real, np.int64), np.arange(n_real)], 1),
+            np.stack([np.ones(len(syn), np.int64), syn.astype(np.int64)], 1)])
+        self._fully_initialized = True
+
+    def repeat_factors(self) -> np.ndarray:
+        """Per synthetic sample (dataset order) its class-balanced repeat factor."""
+        with open(self.manifest_path) as f:
+            images = json.load(f)['images']
+        by_name = {osp.basename(m['img']): m for m in images}
+        present = []
+        for i in range(len(self.synthetic)):
+            name = osp.basename(self.synthetic.get_data_info(i)['img_path'])
+            if name not in by_name:
+                raise DataValidationError(f'{self.manifest_path}: no entry for {name}')
+            present.append({int(c) for c, n in by_name[name]['class_pixels'].items()
+                            if n and int(c) < len(self._metainfo['classes'])})
+        freq = {}
+        for cs in present:
+            for c in cs:
+                freq[c] = freq.get(c, 0) + 1
+        n = max(len(present), 1)
+        return np.array([max([1.] + [math.sqrt(self.repeat_thr / (freq[c] / n)) for c in cs])
+                         for cs in present])
+
+    def __len__(self) -> int:
+        self.full_init()
+        return len(self.index)
+
+    def _locate(self, idx: int):
+        src, j = self.index[idx]
+        return (self.synthetic if src else self.real), int(j)
+
+    def get_data_info(self, idx: int) -> dict:
+        ds, j = self._locate(idx)
+        return ds.get_data_info(j)
+
+    def is_synthetic(self, idx: int) -> bool:
+        return bool(self.index[idx][0])
+
+    def __getitem__(self, idx: int) -> dict:
+        if not self._fully_initialized:
+            self.full_init()
+        ds, j = self._locate(idx)
+        return ds[j]

@@ -1,0 +1,61 @@
+"""Render composed label maps into a synthetic dataset (seed 000 "synthesis").
+
+    python tools/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
+        [--batch-size 8] [--size H W] [--shard i/n] [--device cuda]
+
+SYNTH_ROOT holds the maps of tools/compose_labels.py (gtFine/<split>/synth/);
+images go to SYNTH_ROOT/leftImg8bit/<split>/synth/ and, once the set is
+complete, SYNTH_ROOT/manifest.json (class pixel counts, base map, seed per
+image; the generator fingerprint). Resumable (rerun renders what is missing),
+atomic writes. Several processes: ``--shard i/n`` each, or
+``torchrun --nproc_per_node N tools/synthesize.py ...`` (RANK/WORLD_SIZE; each
+rank uses cuda:LOCAL_RANK when --device cuda).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import sys
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('config', help='pix2pixHD config (configs/gan/...)')
+    p.add_argument('checkpoint', help='checkpoint written by tools/train.py')
+    p.add_argument('--root', required=True, help='synthetic dataset root')
+    p.add_argument('--split', default='train')
+    p.add_argument('--batch-size', type=int, default=8)
+    p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
+                   help='render at this size (e.g. the GAN training size) and resize the '
+                   'image back to the label size')
+    p.add_argument('--shard', help='i/n: render every n-th map from i (default: torchrun '
+                   'RANK/WORLD_SIZE or 0/1)')
+    p.add_argument('--device', default='cpu')
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    from ganseg_mm.synthesis.cli import exit_on_bad_data, parse_shard
+    from ganseg_mm.synthesis.compose_set import COMPOSE_MANIFEST
+    from ganseg_mm.synthesis.renderer import file_digest, load_generator, render_set
+    shard = parse_shard(args.shard)
+    device = args.device
+    if device == 'cuda' and 'LOCAL_RANK' in os.environ:
+        device = f'cuda:{os.environ["LOCAL_RANK"]}'
+
+    def run():
+        gen, info = load_generator(args.config, args.checkpoint, device)
+        cpath = osp.join(args.root, COMPOSE_MANIFEST)
+        fingerprint = dict(generator=file_digest(args.checkpoint),
+                           config=osp.basename(args.config),
+                           compose=file_digest(cpath) if osp.isfile(cpath) else None,
+                           size=args.size)
+        res = render_set(args.root, gen, info, fingerprint, args.split, args.batch_size,
+                         shard, tuple(args.size) if args.size else None, device)
+        print(json.dumps(dict(res, shard=f'{shard[0]}/{shard[1]}')))
+    return exit_on_bad_data(run)
+
+
+if __name__ == '__main__':
+    sys.exit(main())
