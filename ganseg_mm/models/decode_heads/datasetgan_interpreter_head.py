@@ -1,1 +1,95 @@
-"""DatasetGAN style interpreter: ensemble of per-pixel MLPs (registered in MODELS)."""
+"""DatasetGAN's style interpreter: an ensemble of per-pixel MLP classifiers.
+
+Not an mmseg ``BaseDecodeHead``: its input is a batch of per-pixel feature
+vectors ``(N, D)`` (gathered from StyleGAN2 layers by
+:class:`ganseg_mm.datasetgan.DatasetGANInterpreter`), not backbone maps.
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmseg.registry import MODELS
+
+from ganseg_mm.datasetgan.uncertainty import js_uncertainty, majority_vote
+
+
+def _mlp(in_channels, hidden, num_classes):
+    """The anchor's classifier: Linear-ReLU-BN, Linear-ReLU-BN, Linear."""
+    h1, h2 = hidden
+    return nn.Sequential(
+        nn.Linear(in_channels, h1), nn.ReLU(), nn.BatchNorm1d(h1),
+        nn.Linear(h1, h2), nn.ReLU(), nn.BatchNorm1d(h2),
+        nn.Linear(h2, num_classes))
+
+
+@MODELS.register_module()
+class DatasetGANInterpreterHead(BaseModule):
+    """Ensemble of ``num_members`` three-layer MLPs on per-pixel features.
+
+    Widths follow nv-tlabs/datasetGAN_release: ``(128, 32)`` for fewer than 32
+    classes, ``(256, 128)`` otherwise. Each member gets its own random
+    initialization and is trained with cross-entropy on the same pixels;
+    prediction is the members' majority vote, uncertainty the per-pixel
+    Jensen-Shannon divergence of their softmax outputs.
+
+    Args:
+        in_channels (int): Feature dimension D (sum of the selected StyleGAN2
+            layers' channels).
+        num_classes (int): Number of classes.
+        num_members (int): Ensemble size. Defaults to 10.
+        hidden_channels (tuple[int, int], optional): Hidden widths; None picks
+            the anchor's widths from ``num_classes``. Defaults to None.
+        ignore_index (int): Label ignored by the loss. Defaults to 255.
+        loss_weight (float): Weight of the summed members' cross-entropy.
+            Defaults to 1.0.
+        init_cfg (dict, optional): mmengine initialization config.
+    """
+
+    def __init__(self, in_channels, num_classes, num_members=10, hidden_channels=None,
+                 ignore_index=255, loss_weight=1.0, init_cfg=None):
+        super().__init__(init_cfg=init_cfg)
+        for name, v in (('in_channels', in_channels), ('num_classes', num_classes),
+                        ('num_members', num_members)):
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f'{name} must be a positive int, got {v!r}')
+        if num_classes < 2:
+            raise ValueError(f'num_classes must be >= 2, got {num_classes}')
+        if hidden_channels is None:
+            hidden_channels = (128, 32) if num_classes < 32 else (256, 128)
+        if len(hidden_channels) != 2:
+            raise ValueError(f'hidden_channels must have two widths, got {hidden_channels}')
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.num_members = num_members
+        self.hidden_channels = tuple(hidden_channels)
+        self.ignore_index = ignore_index
+        self.loss_weight = loss_weight
+        self.members = nn.ModuleList(
+            _mlp(in_channels, self.hidden_channels, num_classes) for _ in range(num_members))
+
+    def _check(self, feats):
+        if feats.dim() != 2 or feats.shape[1] != self.in_channels:
+            raise ValueError(f'features must be (N, {self.in_channels}), '
+                             f'got {tuple(feats.shape)}')
+
+    def forward(self, feats: torch.Tensor) -> torch.Tensor:
+        """Logits ``(num_members, N, num_classes)`` of features ``(N, D)``."""
+        self._check(feats)
+        return torch.stack([m(feats) for m in self.members])
+
+    def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> dict:
+        """``loss_ce`` (sum of the members' mean CE) and pixel ``acc`` (vote)."""
+        logits = self.forward(feats)
+        ce = sum(F.cross_entropy(lg, labels, ignore_index=self.ignore_index) for lg in logits)
+        with torch.no_grad():
+            valid = labels != self.ignore_index
+            vote = majority_vote(logits.softmax(-1))
+            acc = (vote[valid] == labels[valid]).float().mean() if valid.any() \
+                else feats.new_tensor(0.)
+        return dict(loss_ce=self.loss_weight * ce, acc=acc)
+
+    @torch.no_grad()
+    def predict(self, feats: torch.Tensor):
+        """Majority-vote labels ``(N,)`` and per-pixel JS uncertainty ``(N,)``."""
+        probs = self.forward(feats).softmax(-1)
+        return majority_vote(probs), js_uncertainty(probs)

@@ -1,0 +1,73 @@
+"""Demo stand-in for a human annotator: label samples with a trained segmenter.
+
+    python tools/datasetgan/annotate_with_segmenter.py SEG_CONFIG SEG_CHECKPOINT \
+        SAMPLES_DIR OUT_DIR [--num 16] [--scale 256x128]
+
+NOT part of the DatasetGAN method: the method needs a person to annotate the
+first ``--num`` samples. Here (no annotator, no Cityscapes) the demo baseline
+segmenter does it: each square sample is resized to ``--scale`` (w x h; the
+demo StyleGAN2 squeezed 256x128 scenes to a square, this undoes it), segmented,
+and the labels resized back (nearest). The PNG masks in OUT_DIR then go
+through ``import_annotations.py`` exactly as human masks would.
+SEG_CHECKPOINT may be a work dir (its last_checkpoint is used).
+"""
+import argparse
+import os.path as osp
+import sys
+
+import cv2
+import numpy as np
+
+from ganseg_mm.datasets.errors import DataValidationError
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('config', help='mmseg segmenter config')
+    p.add_argument('checkpoint', help='its checkpoint or work dir')
+    p.add_argument('samples_dir', help='output of generate_samples.py')
+    p.add_argument('out_dir', help='where the PNG masks go')
+    p.add_argument('--num', type=int, default=16, help='first N samples are annotated')
+    p.add_argument('--scale', default='256x128', help='segmenter input w x h')
+    return p.parse_args(argv)
+
+
+def annotate(args):
+    import ganseg_mm  # noqa: F401
+    from mmseg.apis import inference_model, init_model
+
+    from ganseg_mm.datasetgan.annotations import sample_name
+    from ganseg_mm.datasetgan.interpreter import resolve_checkpoint
+    from ganseg_mm.utils.io import atomic_write_png
+    try:
+        w, h = (int(v) for v in args.scale.lower().split('x'))
+    except ValueError:
+        raise ValueError(f'--scale must be WxH, got {args.scale!r}') from None
+    model = init_model(args.config, resolve_checkpoint(args.checkpoint), device='cpu')
+    # inference has no ground truth: drop the label loading/checking steps
+    model.cfg.test_pipeline = [t for t in model.cfg.test_pipeline
+                               if t['type'] not in ('LoadAnnotations', 'CheckSegMap')]
+    for i in range(args.num):
+        path = osp.join(args.samples_dir, 'images', sample_name(i) + '.png')
+        img = cv2.imread(path)
+        if img is None:
+            raise DataValidationError(f'{path}: sample image not found')
+        pred = inference_model(model, cv2.resize(img, (w, h), interpolation=cv2.INTER_LINEAR))
+        label = pred.pred_sem_seg.data[0].cpu().numpy().astype(np.uint8)
+        label = cv2.resize(label, img.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+        atomic_write_png(osp.join(args.out_dir, sample_name(i) + '.png'), label)
+    print(f'{args.num} stand-in annotations -> {args.out_dir}')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        annotate(args)
+    except DataValidationError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,85 @@
+"""DatasetGAN step 1: latents + images to annotate + a grid PNG.
+
+    python tools/datasetgan/generate_samples.py GAN_CONFIG GAN_CHECKPOINT OUT_DIR \
+        [--num 16] [--seed 0] [--truncation 0.7]
+
+Writes OUT_DIR/latents.pt (W latents and the generator they belong to),
+OUT_DIR/images/sample_XXXXX.png (annotate these) and OUT_DIR/grid.png.
+Bad input exits with status 2 and one ``error:`` line.
+"""
+import argparse
+import os.path as osp
+import sys
+
+import numpy as np
+
+from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.io import atomic_write_png
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('gan_config', help='mmagic StyleGAN2 config')
+    p.add_argument('gan_checkpoint', help='its checkpoint (tools/train.py output)')
+    p.add_argument('out_dir')
+    p.add_argument('--num', type=int, default=16, help='images to annotate')
+    p.add_argument('--seed', type=int, default=0, help='image i uses seed + i')
+    p.add_argument('--truncation', type=float, default=0.7, help='psi in (0, 1]')
+    p.add_argument('--grid-cols', type=int, default=8)
+    return p.parse_args(argv)
+
+
+def make_grid(imgs: np.ndarray, cols: int) -> np.ndarray:
+    """(N, S, S, 3) -> one image, ``cols`` per row, 2 px gaps."""
+    n, s = imgs.shape[0], imgs.shape[1]
+    rows = -(-n // cols)
+    grid = np.full((rows * (s + 2), min(n, cols) * (s + 2), 3), 255, np.uint8)
+    for i, im in enumerate(imgs):
+        r, c = divmod(i, cols)
+        grid[r * (s + 2):r * (s + 2) + s, c * (s + 2):c * (s + 2) + s] = im
+    return grid
+
+
+def generate(args):
+    import torch
+
+    import ganseg_mm  # noqa: F401
+    from ganseg_mm.datasetgan.annotations import sample_name, save_latents
+    from ganseg_mm.datasetgan.features import load_generator
+    from ganseg_mm.datasetgan.generation import mean_latent, sample_w
+    from ganseg_mm.datasetgan.interpreter import to_uint8_rgb
+    if args.num < 1:
+        raise ValueError(f'--num must be >= 1, got {args.num}')
+    gen = load_generator(args.gan_config, args.gan_checkpoint)
+    torch.set_grad_enabled(False)
+    mean_w = mean_latent(gen) if args.truncation < 1 else None
+    w = sample_w(gen, [args.seed + i for i in range(args.num)], args.truncation, mean_w)
+    imgs = []
+    for s in range(0, args.num, 8):
+        img = gen(w[s:s + 8], input_is_latent=True, randomize_noise=False)
+        imgs.append(to_uint8_rgb(img).numpy())
+    imgs = np.concatenate(imgs)
+    for i, im in enumerate(imgs):
+        atomic_write_png(osp.join(args.out_dir, 'images', sample_name(i) + '.png'),
+                         im[:, :, ::-1])
+    atomic_write_png(osp.join(args.out_dir, 'grid.png'),
+                     make_grid(imgs, args.grid_cols)[:, :, ::-1])
+    save_latents(osp.join(args.out_dir, 'latents.pt'), dict(
+        w=w.cpu(), out_size=gen.out_size, style_channels=gen.style_channels,
+        gan_config=args.gan_config, gan_checkpoint=args.gan_checkpoint, seed=args.seed,
+        truncation=args.truncation))
+    print(f'{args.num} samples -> {args.out_dir}/images, grid {args.out_dir}/grid.png')
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        generate(args)
+    except DataValidationError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
