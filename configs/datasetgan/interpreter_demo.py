@@ -27,7 +27,7 @@ model = dict(
     head=dict(type='DatasetGANInterpreterHead', num_classes=len(classes), num_members=10))
 
 dataset = dict(type='DatasetGANAnnotationDataset', samples_dir=samples_dir,
-               ann_dir=ann_dir, classes=classes)
+               ann_dir=ann_dir, classes=classes, gan_config=gan_config)
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),

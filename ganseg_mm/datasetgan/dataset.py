@@ -5,6 +5,7 @@ import glob
 import os.path as osp
 
 import torch
+from mmengine.config import Config
 from mmseg.registry import DATASETS
 from torch.utils.data import Dataset
 
@@ -27,11 +28,21 @@ class DatasetGANAnnotationDataset(Dataset):
         subset (tuple[int, int], optional): ``(start, stop)`` slice of the
             sorted annotations (e.g. to hold some out). Defaults to None (all).
         ignore_index (int): Unlabelled id. Defaults to 255.
+        gan_config (str, optional): The interpreter's GAN config; the latent
+            file must match its generator (``style_channels``, ``out_size``).
+            Defaults to None (not checked here; the model checks shapes).
     """
 
-    def __init__(self, samples_dir, ann_dir, classes, subset=None, ignore_index=255):
+    def __init__(self, samples_dir, ann_dir, classes, subset=None, ignore_index=255,
+                 gan_config=None):
         self.metainfo = dict(classes=tuple(classes))
-        info = load_latents(osp.join(samples_dir, 'latents.pt'))
+        expect = {}
+        if gan_config is not None:
+            if not osp.isfile(gan_config):
+                raise DataValidationError(f'{gan_config}: GAN config not found')
+            g = Config.fromfile(gan_config).model.generator
+            expect = dict(style_channels=g.style_channels, out_size=g.out_size)
+        info = load_latents(osp.join(samples_dir, 'latents.pt'), **expect)
         files = sorted(glob.glob(osp.join(ann_dir, 'sample_*.png')))
         if subset is not None:
             files = files[slice(*subset)]

@@ -1,0 +1,33 @@
+# DatasetGAN full scale, step 1: mmagic's StyleGAN2 (config-f widths) at 512x512
+# on the Cityscapes train images squeezed to a square (2048x1024 -> 512x512).
+#   bash tools/dist_train.sh configs/datasetgan/stylegan2_512_cityscapes.py 8
+# (8 GPUs x batch 4; not run here: no GPU, no Cityscapes).
+_base_ = ['mmagic::_base_/models/base_styleganv2.py', 'mmagic::_base_/gen_default_runtime.py']
+custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
+gan_size = 512
+model = dict(generator=dict(out_size=gan_size, style_channels=512, channel_multiplier=2),
+             discriminator=dict(in_size=gan_size, channel_multiplier=2))
+train_dataloader = dict(
+    batch_size=4, num_workers=4, persistent_workers=True,
+    sampler=dict(type='InfiniteSampler', shuffle=True),
+    dataset=dict(
+        type='BasicImageDataset', data_root='data/cityscapes/leftImg8bit/train',
+        data_prefix=dict(gt=''), recursive=True,
+        pipeline=[dict(type='LoadImageFromFile', key='gt'),
+                  dict(type='Resize', keys='gt', scale=(gan_size, gan_size)),
+                  dict(type='Flip', keys=['gt'], direction='horizontal'),
+                  dict(type='PackInputs')]))
+optim_wrapper = dict(
+    generator=dict(optimizer=dict(type='Adam', lr=0.0016, betas=(0.0, 0.99))),
+    discriminator=dict(optimizer=dict(type='Adam', lr=0.0018823529411764706,
+                                      betas=(0.0, 0.9905854573074332))))
+max_iters = 200000
+train_cfg = dict(by_epoch=False, max_iters=max_iters, val_interval=10**9)
+val_cfg = None
+val_dataloader = None
+val_evaluator = None
+test_cfg = None
+test_dataloader = None
+test_evaluator = None
+default_hooks = dict(checkpoint=dict(interval=10000, max_keep_ckpts=3),
+                     logger=dict(interval=100))

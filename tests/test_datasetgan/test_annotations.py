@@ -1,0 +1,68 @@
+"""Annotation import checks: sizes, class ids, labelme polygons, latent files."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from ganseg_mm.datasetgan.annotations import (check_mask, labelme_to_mask, load_latents,
+                                              save_latents)
+from ganseg_mm.datasets.errors import DataValidationError
+
+
+def _latents(path, channels=16, size=16, n=3):
+    save_latents(path, dict(w=torch.randn(n, channels), out_size=size, style_channels=channels,
+                            gan_config='g.py', gan_checkpoint='g.pth', seed=0, truncation=1.0))
+
+
+def test_check_mask_accepts_known_ids_and_ignore():
+    m = np.array([[0, 1], [255, 2]], np.uint8)
+    assert check_mask(m, 2, 3).tolist() == m.tolist()
+
+
+def test_check_mask_wrong_size():
+    with pytest.raises(DataValidationError, match=r'a.png: annotation is \(3, 2\)'):
+        check_mask(np.zeros((2, 3), np.uint8), 2, 3, source='a.png')
+
+
+def test_check_mask_unknown_ids():
+    with pytest.raises(DataValidationError, match=r'unknown class ids \[3, 7\]'):
+        check_mask(np.array([[0, 3], [7, 255]], np.uint8), 2, 3)
+
+
+def test_labelme_polygons_rasterized_in_order(tmp_path):
+    p = tmp_path / 'sample_00000.json'
+    p.write_text(json.dumps(dict(imageHeight=8, imageWidth=8, shapes=[
+        dict(label='road', points=[[0, 4], [7, 4], [7, 7], [0, 7]], shape_type='polygon'),
+        dict(label='2', points=[[0, 0], [3, 3]], shape_type='rectangle')])))
+    m = labelme_to_mask(str(p), ['road', 'sidewalk', 'building'])
+    assert (m[4:, :] == 0).all() and (m[:4, :4] == 2).all() and (m[:4, 4:] == 255).all()
+
+
+def test_labelme_unknown_label(tmp_path):
+    p = tmp_path / 'sample_00000.json'
+    p.write_text(json.dumps(dict(imageHeight=4, imageWidth=4, shapes=[
+        dict(label='unicorn', points=[[0, 0], [3, 0], [3, 3]])])))
+    with pytest.raises(DataValidationError, match="unknown class label 'unicorn'"):
+        labelme_to_mask(str(p), ['road'])
+
+
+def test_labelme_not_json(tmp_path):
+    p = tmp_path / 'sample_00000.json'
+    p.write_text('{')
+    with pytest.raises(DataValidationError, match='not a labelme JSON'):
+        labelme_to_mask(str(p), ['road'])
+
+
+def test_latent_file_must_match_generator(tmp_path):
+    path = str(tmp_path / 'latents.pt')
+    _latents(path, channels=16, size=16)
+    assert load_latents(path, 16, 16)['w'].shape == (3, 16)
+    with pytest.raises(DataValidationError, match='latents have 16 channels but the generator '
+                                                  'takes style_channels=32'):
+        load_latents(path, style_channels=32)
+    with pytest.raises(DataValidationError, match='made for a 16 px generator, this one is 64'):
+        load_latents(path, out_size=64)
+    torch.save({'w': torch.zeros(2, 2)}, path)
+    with pytest.raises(DataValidationError, match='not a latent file'):
+        load_latents(path)

@@ -1,0 +1,73 @@
+"""DatasetGANInterpreterHead: the anchor's MLP widths, ensemble, vote, JS."""
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmseg.registry import MODELS
+
+import ganseg_mm  # noqa: F401
+
+
+def _head(**kw):
+    cfg = dict(type='DatasetGANInterpreterHead', in_channels=6, num_classes=3)
+    cfg.update(kw)
+    return MODELS.build(cfg)
+
+
+def test_anchor_widths():
+    head = _head()
+    assert len(head.members) == 10
+    m = head.members[0]
+    assert [type(x) for x in m] == [nn.Linear, nn.ReLU, nn.BatchNorm1d] * 2 + [nn.Linear]
+    assert (m[0].out_features, m[3].out_features, m[6].out_features) == (128, 32, 3)
+    wide = _head(num_classes=32, num_members=2).members[0]
+    assert (wide[0].out_features, wide[3].out_features) == (256, 128)
+
+
+def test_loss_is_sum_of_member_cross_entropies():
+    torch.manual_seed(0)
+    head = _head(num_members=3)
+    x, y = torch.randn(20, 6), torch.randint(0, 3, (20,))
+    y[:5] = 255
+    losses = head.loss(x, y)
+    logits = head(x)
+    expected = sum(F.cross_entropy(lg[5:], y[5:]) for lg in logits)
+    assert losses['loss_ce'].item() == pytest.approx(expected.item(), rel=1e-5)
+    assert 0 <= losses['acc'].item() <= 1
+
+
+def test_members_differ_and_training_fits():
+    torch.manual_seed(0)
+    head = _head(num_members=3, hidden_channels=(16, 8))
+    x = torch.randn(64, 6)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 1).long()
+    assert not torch.equal(head.members[0][0].weight, head.members[1][0].weight)
+    opt = torch.optim.Adam(head.parameters(), lr=1e-2)
+    first = None
+    for _ in range(60):
+        loss = head.loss(x, y)['loss_ce']
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    head.eval()
+    labels, js = head.predict(x)
+    assert loss.item() < first / 3
+    assert (labels == y).float().mean() > 0.9
+    assert js.shape == (64,) and (js >= 0).all()
+
+
+@pytest.mark.parametrize('kw,match', [
+    (dict(num_classes=1), 'num_classes must be >= 2'),
+    (dict(num_members=0), 'num_members must be a positive int'),
+    (dict(in_channels=0), 'in_channels must be a positive int'),
+    (dict(hidden_channels=(8,)), 'hidden_channels must have two widths'),
+])
+def test_bad_arguments(kw, match):
+    with pytest.raises(ValueError, match=match):
+        _head(**kw)
+
+
+def test_bad_feature_shape():
+    with pytest.raises(ValueError, match=r'features must be \(N, 6\), got \(4, 5\)'):
+        _head()(torch.zeros(4, 5))
