@@ -39,7 +39,6 @@ def parse_args(argv=None):
 
 
 def generate(args):
-    import torch
     from mmengine.config import Config
 
     import ganseg_mm  # noqa: F401
@@ -50,7 +49,6 @@ def generate(args):
         raise ValueError(f'--num must be >= 1, got {args.num}')
     if not 0 <= args.drop < 1:
         raise ValueError(f'--drop must be in [0, 1), got {args.drop}')
-    torch.set_grad_enabled(False)
     model = load_interpreter(Config.fromfile(args.config), args.checkpoint, args.device)
     made = label_images(model, args.out_dir, args.num, args.seed, shard, args.batch_size,
                         args.truncation, args.top_fraction)

@@ -51,12 +51,12 @@ def generate(args):
     if args.num < 1:
         raise ValueError(f'--num must be >= 1, got {args.num}')
     gen = load_generator(args.gan_config, args.gan_checkpoint)
-    torch.set_grad_enabled(False)
     mean_w = mean_latent(gen) if args.truncation < 1 else None
     w = sample_w(gen, [args.seed + i for i in range(args.num)], args.truncation, mean_w)
     imgs = []
     for s in range(0, args.num, 8):
-        img = gen(w[s:s + 8], input_is_latent=True, randomize_noise=False)
+        with torch.no_grad():
+            img = gen(w[s:s + 8], input_is_latent=True, randomize_noise=False)
         imgs.append(to_uint8_rgb(img).numpy())
     imgs = np.concatenate(imgs)
     for i, im in enumerate(imgs):
