@@ -36,7 +36,7 @@ train_dataloader = dict(
                  data_prefix=dict(img_path='leftImg8bit/train', seg_map_path='gtFine/train'),
                  pipeline=train_pipeline))
 
-max_iters = 300
+max_iters = 200
 train_cfg = dict(_delete_=True, type='IterBasedTrainLoop', max_iters=max_iters)
 val_cfg = None
 val_evaluator = None
@@ -49,6 +49,6 @@ optim_wrapper = dict(
 default_hooks = dict(
     logger=dict(interval=25),
     checkpoint=dict(interval=max_iters, max_keep_ckpts=1, less_keys=[], greater_keys=[]))
-custom_hooks = [dict(type='Pix2PixHDSampleGridHook', interval=100, num_samples=4)]
+custom_hooks = [dict(type='Pix2PixHDSampleGridHook', interval=50, num_samples=4)]
 env_cfg = dict(cudnn_benchmark=False, dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0, diff_rank_seed=True)

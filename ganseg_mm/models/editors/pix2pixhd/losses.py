@@ -87,12 +87,14 @@ class VGGLoss(nn.Module):
 
     def __init__(self, pretrained: Optional[str] = 'torchvision://vgg19'):
         super().__init__()
-        from torchvision.models import vgg19
+        from torchvision.models.vgg import cfgs, make_layers
         path = resolve_vgg_weights(pretrained)
-        net = vgg19(weights=None)
+        features = make_layers(cfgs['E'])  # vgg19.features, without the big classifier
         if path is not None:
-            net.load_state_dict(torch.load(path, map_location='cpu', weights_only=True))
-        self.features = net.features[:VGG_LAYERS[-1] + 1].eval()
+            state = torch.load(path, map_location='cpu', weights_only=True)
+            features.load_state_dict({k[len('features.'):]: v for k, v in state.items()
+                                      if k.startswith('features.')})
+        self.features = features[:VGG_LAYERS[-1] + 1].eval()
         for p in self.features.parameters():
             p.requires_grad = False
         self.register_buffer('mean', torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1))

@@ -42,7 +42,8 @@ def class_colour_error(label: np.ndarray, real: np.ndarray, fake: np.ndarray,
 
 @HOOKS.register_module()
 class Pix2PixHDSampleGridHook(Hook):
-    """Every ``interval`` iterations (and after the last), renders the first
+    """Before training (iteration 0, the untrained generator), every ``interval``
+    iterations and after the last, renders the first
     ``num_samples`` training samples and writes ``<work_dir>/samples/iter_N.png``
     (rows: label colours | real | fake) and ``iter_N.json`` with the per-class
     mean-colour error of fake vs real, which is also logged as ``colour_err``.
@@ -67,6 +68,8 @@ class Pix2PixHDSampleGridHook(Hook):
         n = min(self.num_samples, len(ds))
         self._batch = pseudo_collate([ds[i] for i in range(n)])
         self.out_dir = self.out_dir or osp.join(runner.work_dir, 'samples')
+        if runner.iter == 0:
+            self.save_grid(runner, 0)  # the untrained generator, for comparison
 
     def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None) -> None:
         if self.every_n_train_iters(runner, self.interval) or self.is_last_train_iter(runner):

@@ -1,0 +1,166 @@
+"""pix2pixHD networks, losses, condition and one mmagic train_step on tiny inputs."""
+import numpy as np
+import pytest
+import torch
+from mmengine.logging import MessageHub
+from mmengine.optim import OptimWrapper, OptimWrapperDict
+from mmengine.registry import init_default_scope
+
+from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.models.editors.pix2pixhd import (Pix2PixHDDiscriminator, Pix2PixHDGenerator,
+                                                VGGLoss, feature_matching_loss, gan_loss,
+                                                instance_boundary, make_condition,
+                                                resolve_vgg_weights)
+
+NC = 3
+
+
+def _gen(**kw):
+    return Pix2PixHDGenerator(num_classes=NC, base_channels=4, n_downsampling=2, n_blocks=1,
+                              first_kernel=3, **kw)
+
+
+def test_generator_shape_range_and_checks():
+    g = _gen()
+    out = g(torch.randn(2, NC + 2, 16, 32))
+    assert out.shape == (2, 3, 16, 32) and out.abs().max() <= 1
+    with pytest.raises(ValueError, match=r'\(N, 5, H, W\)'):
+        g(torch.randn(2, NC + 1, 16, 32))
+    with pytest.raises(ValueError, match='divisible by 4'):
+        g(torch.randn(1, NC + 2, 18, 32))
+    with pytest.raises(ValueError, match='first_kernel must be odd'):
+        Pix2PixHDGenerator(NC, first_kernel=4)
+    with pytest.raises(ValueError, match="norm must be"):
+        Pix2PixHDGenerator(NC, norm='GN')
+    assert _gen(use_instance=False).in_channels == NC + 1
+
+
+def test_discriminator_scales_and_features():
+    d = Pix2PixHDDiscriminator(in_channels=8, base_channels=4, n_layers=2, num_scales=3)
+    outs = d(torch.randn(1, 8, 32, 64))
+    assert len(outs) == 3 and all(len(o) == 4 for o in outs)  # n_layers + 2 blocks
+    assert outs[0][-1].shape[1] == 1
+    assert outs[1][-1].shape[-1] < outs[0][-1].shape[-1]  # coarser scale
+    with pytest.raises(ValueError, match=r'\(N, 8, H, W\)'):
+        d(torch.randn(1, 7, 32, 64))
+    with pytest.raises(ValueError, match='num_scales'):
+        Pix2PixHDDiscriminator(8, num_scales=0)
+
+
+def test_gan_losses_exact():
+    zero = [[torch.zeros(1, 1, 2, 2)], [torch.zeros(1, 1, 1, 1)]]
+    two = [[torch.full((1, 1, 2, 2), 2.)]]
+    assert gan_loss(zero, True, 'lsgan').item() == 1.0
+    assert gan_loss(zero, False, 'lsgan').item() == 0.0
+    assert gan_loss(two, True, 'lsgan').item() == 1.0
+    assert gan_loss(zero, True, 'hinge').item() == 1.0  # relu(1 - 0)
+    assert gan_loss(two, False, 'hinge').item() == 3.0  # relu(1 + 2)
+    assert gan_loss(two, True, 'hinge', for_discriminator=False).item() == -2.0
+    with pytest.raises(ValueError, match='wgan'):
+        gan_loss(zero, True, 'wgan')
+
+
+def test_feature_matching():
+    f = [[torch.ones(1, 2, 2, 2), torch.zeros(1, 1, 1, 1)]]
+    r = [[torch.zeros(1, 2, 2, 2), torch.zeros(1, 1, 1, 1)]]
+    # one feature layer (n_layers + 1 = 1): weight 4/1, one scale
+    assert feature_matching_loss(f, r).item() == 4.0
+    assert feature_matching_loss(f, f).item() == 0.0
+
+
+def test_condition_one_hot_ignore_edges_and_bad_ids():
+    label = torch.tensor([[[0, 1], [2, 255]]])
+    edge = torch.tensor([[[1, 0], [0, 0]]])
+    c = make_condition(label, edge, NC)
+    assert c.shape == (1, NC + 2, 2, 2)
+    assert c[0, :, 1, 1].tolist() == [0, 0, 0, 1, 0]  # ignore channel
+    assert c[0, :, 0, 0].tolist() == [1, 0, 0, 0, 1]  # class 0 + edge
+    with pytest.raises(DataValidationError, match=r'x.png: label ids \[7\]'):
+        make_condition(torch.tensor([[[7]]]), None, NC, source='x.png')
+
+
+def test_instance_boundary_exact():
+    inst = np.array([[1, 1, 2], [1, 1, 2]])
+    assert instance_boundary(inst).tolist() == [[0, 1, 1], [0, 1, 1]]
+    assert instance_boundary(np.zeros((2, 2))).sum() == 0
+
+
+def test_vgg_weights_missing_error(tmp_path, monkeypatch):
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    with pytest.raises(FileNotFoundError, match='vgg19-dcbb9e9d.pth.*pretrained=None'):
+        resolve_vgg_weights('torchvision://vgg19')
+    with pytest.raises(FileNotFoundError, match='nope.pth'):
+        VGGLoss(str(tmp_path / 'nope.pth'))
+    assert resolve_vgg_weights(None) is None
+
+
+def _model(**kw):
+    import ganseg_mm  # noqa: F401
+    from mmagic.registry import MODELS
+    init_default_scope('mmagic')
+    torch.manual_seed(0)
+    return MODELS.build(dict(
+        type='Pix2PixHD',
+        data_preprocessor=dict(type='Pix2PixHDDataPreprocessor', num_classes=NC),
+        generator=dict(type='Pix2PixHDGenerator', num_classes=NC, base_channels=4,
+                       n_downsampling=2, n_blocks=1, first_kernel=3),
+        discriminator=dict(type='Pix2PixHDDiscriminator', in_channels=NC + 5,
+                           base_channels=4, n_layers=2),
+        **kw))
+
+
+def _batch(n=2, h=16, w=32):
+    g = torch.Generator().manual_seed(0)
+    return dict(inputs=dict(img=[torch.randint(0, 256, (3, h, w), generator=g,
+                                               dtype=torch.uint8) for _ in range(n)],
+                            label=[torch.randint(0, NC, (1, h, w), generator=g)
+                                   for _ in range(n)],
+                            edge=[torch.zeros(1, h, w, dtype=torch.uint8)] * n))
+
+
+def _optims(model):
+    return OptimWrapperDict(
+        generator=OptimWrapper(torch.optim.Adam(model.generator.parameters(), 1e-3)),
+        discriminator=OptimWrapper(torch.optim.Adam(model.discriminator.parameters(), 1e-3)))
+
+
+@pytest.mark.parametrize('gan_type', ['lsgan', 'hinge'])
+def test_train_step_updates_both_networks(gan_type):
+    model = _model(gan_type=gan_type, vgg_loss=dict(weight=1., pretrained=None))
+    MessageHub.get_current_instance().update_info('iter', 0)
+    g0 = [p.clone() for p in model.generator.parameters()]
+    d0 = [p.clone() for p in model.discriminator.parameters()]
+    log = model.train_step(_batch(), _optims(model))
+    assert {'loss_gan_d_fake', 'loss_gan_d_real', 'loss_gan_g', 'loss_feat_match',
+            'loss_vgg', 'l1_fake_real'} <= set(log)
+    assert all(torch.isfinite(torch.as_tensor(v)) for v in log.values())
+    assert any(not torch.equal(a, b) for a, b in zip(g0, model.generator.parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(d0, model.discriminator.parameters()))
+    # the frozen VGG stays out of checkpoints
+    assert not any('vgg' in k for k in model.state_dict())
+    assert all(p.requires_grad for p in model.discriminator.parameters())  # unfrozen after G
+
+
+def test_model_checks_and_inference():
+    with pytest.raises(ValueError, match='in_channels must be generator.in_channels'):
+        import ganseg_mm  # noqa: F401
+        from mmagic.registry import MODELS
+        init_default_scope('mmagic')
+        MODELS.build(dict(type='Pix2PixHD',
+                          data_preprocessor=dict(type='Pix2PixHDDataPreprocessor',
+                                                 num_classes=NC),
+                          generator=dict(type='Pix2PixHDGenerator', num_classes=NC,
+                                         base_channels=4, n_blocks=1),
+                          discriminator=dict(type='Pix2PixHDDiscriminator', in_channels=6)))
+    with pytest.raises(ValueError, match="vgg_loss keys"):
+        _model(vgg_loss=dict(layers=3))
+    with pytest.raises(ValueError, match='gan_type'):
+        _model(gan_type='wgan')
+    model = _model()
+    samples = model.val_step(_batch(n=1))
+    fake = samples[0].fake_img
+    assert fake.shape == (3, 16, 32) and 0 <= fake.min() and fake.max() <= 255
+    with pytest.raises(DataValidationError, match='label ids'):
+        b = _batch(n=1)
+        b['inputs']['label'][0][0, 0, 0] = 9
+        model.val_step(b)

@@ -1,0 +1,174 @@
+"""tools/extract_classes.py, compose_labels.py, synthesize.py, analyze_labels.py as users run them."""
+import glob
+import importlib.util
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import cv2
+import pytest
+
+from tests.test_synthesis.ganaug_helpers import GAN_DEMO, tiny_checkpoint
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SEG_DEMO = 'configs/demo/deeplabv3_r18_demo.py'
+
+
+def _tool(name):
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', name + '.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.main
+
+
+def _root_opt(root):
+    return ['--cfg-options', f'train_dataloader.dataset.data_root={root}/']
+
+
+@pytest.fixture(scope='module')
+def composed(tiny_demo_root, tmp_path_factory):
+    """Repository and 6 composed maps of the tiny demo data, plus a tiny checkpoint."""
+    work = str(tmp_path_factory.mktemp('tools'))
+    repo, out = osp.join(work, 'repo'), osp.join(work, 'synth')
+    assert _tool('extract_classes')([SEG_DEMO, '--out', repo] + _root_opt(tiny_demo_root)) == 0
+    assert _tool('compose_labels')([SEG_DEMO, '--repo', repo, '--out', out, '--num', '6',
+                                    '--target', '{"16": 20, "17": 20}'] +
+                                   _root_opt(tiny_demo_root)) == 0
+    return dict(work=work, repo=repo, out=out,
+                ckpt=tiny_checkpoint(osp.join(work, 'gan.pth')))
+
+
+def _images(root):
+    return sorted(glob.glob(osp.join(root, 'leftImg8bit', 'train', 'synth', '*.png')))
+
+
+def test_full_chain_resume_and_analysis(composed, tiny_demo_root, tmp_path, capsys):
+    out = str(tmp_path / 'synth')
+    import shutil
+    shutil.copytree(composed['out'], out)
+    with open(osp.join(out, 'compose_manifest.json')) as f:
+        cm = json.load(f)
+    assert cm['distance_after'] < cm['distance_before']
+    synth = _tool('synthesize')
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', out, '--batch-size', '4']) == 0
+    imgs = _images(out)
+    assert len(imgs) == 6 and not glob.glob(osp.join(out, '**', '*.tmp'), recursive=True)
+    lab = imgs[0].replace('leftImg8bit', 'gtFine', 1).replace(
+        '_leftImg8bit.png', '_gtFine_labelTrainIds.png')
+    assert cv2.imread(imgs[0]).shape[:2] == cv2.imread(lab, cv2.IMREAD_UNCHANGED).shape
+    with open(osp.join(out, 'manifest.json')) as f:
+        man = json.load(f)
+    assert len(man['images']) == 6 and man['images'][0]['base'] and man['images'][0]['class_pixels']
+    capsys.readouterr()
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', out]) == 0  # rerun: nothing to do
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['rendered'] == 0
+    metrics = {f'IoU.{n}': float(i) for i, n in enumerate(
+        ['road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
+         'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car', 'truck',
+         'bus', 'train', 'motorcycle', 'bicycle'])}
+    mpath = tmp_path / 'metrics.json'
+    mpath.write_text(json.dumps(metrics))
+    assert _tool('analyze_labels')([SEG_DEMO, '--out', str(tmp_path / 'ana'), '--metrics',
+                                    str(mpath)] + _root_opt(tiny_demo_root)) == 0
+    assert cv2.imread(str(tmp_path / 'ana' / 'freq_vs_iou.png')) is not None
+    with open(tmp_path / 'ana' / 'class_frequencies.json') as f:
+        freq = json.load(f)
+    assert abs(sum(freq['frequency']) - 1) < 1e-9 and -1 <= freq['spearman_freq_iou'] <= 1
+
+
+def test_shards_and_killed_run(composed, tmp_path, monkeypatch):
+    import shutil
+    from ganseg_mm.synthesis import renderer
+    out = str(tmp_path / 'synth')
+    shutil.copytree(composed['out'], out)
+    synth = _tool('synthesize')
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', out, '--shard', '0/2']) == 0
+    assert len(_images(out)) == 3 and not osp.isfile(osp.join(out, 'manifest.json'))
+    calls = []
+
+    def dying_write(path, array):  # the process "dies" during the second image
+        calls.append(path)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_write(path, array)
+    real_write = renderer.atomic_write_png
+    monkeypatch.setattr(renderer, 'atomic_write_png', dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        synth([GAN_DEMO, composed['ckpt'], '--root', out, '--shard', '1/2', '--batch-size', '1'])
+    monkeypatch.setattr(renderer, 'atomic_write_png', real_write)
+    # the dead write left nothing; writes already queued may have finished
+    assert 3 < len(_images(out)) < 6
+    assert not glob.glob(osp.join(out, '**', '.*tmp'), recursive=True)
+    assert all(cv2.imread(p) is not None for p in _images(out))
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', out, '--shard', '1/2']) == 0
+    assert len(_images(out)) == 6 and osp.isfile(osp.join(out, 'manifest.json'))
+    assert all(cv2.imread(p) is not None for p in _images(out))
+    with pytest.raises(ValueError, match='0 <= i < n'):
+        synth([GAN_DEMO, composed['ckpt'], '--root', out, '--shard', '2/2'])
+
+
+def test_bad_inputs_exit_2_and_keep_work(composed, tiny_demo_root, tmp_path, capsys):
+    import shutil
+    out = str(tmp_path / 'synth')
+    shutil.copytree(composed['out'], out)
+    synth = _tool('synthesize')
+
+    def err(code):
+        assert code == 2
+        line = capsys.readouterr().err.strip().splitlines()[-1]
+        assert line.startswith('error: ')
+        return line
+    wrong_cls = tiny_checkpoint(str(tmp_path / 'c10.pth'), num_classes=10)
+    assert 'wrong class count' in err(synth([GAN_DEMO, wrong_cls, '--root', out]))
+    wrong_arch = tiny_checkpoint(str(tmp_path / 'b1.pth'), n_blocks=1)
+    assert 'wrong architecture' in err(synth([GAN_DEMO, wrong_arch, '--root', out]))
+    junk = tmp_path / 'junk.pth'
+    junk.write_bytes(b'junk')
+    assert 'not a readable checkpoint' in err(synth([GAN_DEMO, str(junk), '--root', out]))
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', out]) == 0
+    before = {p: os.path.getmtime(p) for p in _images(out)}
+    import torch
+    ckpt = torch.load(composed['ckpt'])
+    ckpt['meta']['iter'] = 100  # same architecture, another training state
+    other = str(tmp_path / 'other.pth')
+    torch.save(ckpt, other)
+    assert 'holds a manifest of another generator' in err(
+        synth([GAN_DEMO, other, '--root', out]))
+    assert {p: os.path.getmtime(p) for p in _images(out)} == before  # nothing lost
+    # corrupt label map among missing images: error names it, finished images stay
+    os.remove(_images(out)[0])
+    lab = sorted(glob.glob(osp.join(out, 'gtFine/train/synth/*_labelTrainIds.png')))[0]
+    with open(lab, 'wb') as f:
+        f.write(b'broken')
+    assert 'not a readable PNG' in err(synth([GAN_DEMO, composed['ckpt'], '--root', out]))
+    assert len(_images(out)) == 5
+    # composing with a requested class whose repository is empty
+    compose = _tool('compose_labels')
+    with open(osp.join(composed['repo'], 'index.json')) as f:
+        regions = json.load(f)['regions']
+    empty = [c for c in range(19) if str(c) not in regions]
+    if empty:
+        assert 'empty repository' in err(compose(
+            [SEG_DEMO, '--repo', composed['repo'], '--out', str(tmp_path / 'e'),
+             '--classes', str(empty[0])] + _root_opt(tiny_demo_root)))
+    assert 'other parameters' in err(compose(
+        [SEG_DEMO, '--repo', composed['repo'], '--out', composed['out'], '--num', '7']
+        + _root_opt(tiny_demo_root)))
+
+
+@pytest.mark.slow
+def test_torchrun_two_ranks(composed, tmp_path):
+    import shutil
+    out = str(tmp_path / 'synth')
+    shutil.copytree(composed['out'], out)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
+                        'tools/synthesize.py', GAN_DEMO, composed['ckpt'], '--root', out],
+                       cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    shards = sorted(json.loads(line)['shard'] for line in r.stdout.splitlines()
+                    if line.startswith('{'))
+    assert shards == ['0/2', '1/2']
+    assert len(_images(out)) == 6 and osp.isfile(osp.join(out, 'manifest.json'))
