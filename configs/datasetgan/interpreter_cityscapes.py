@@ -8,7 +8,8 @@ gan_config = 'configs/datasetgan/stylegan2_512_cityscapes.py'
 gan_checkpoint = work + 'stylegan2/iter_200000.pth'
 samples_dir = work + 'samples'
 ann_dir = work + 'annotations'
-model = dict(gan_config=gan_config, gan_checkpoint=gan_checkpoint, pixels_per_image=8192)
+model = dict(gan_config=gan_config, gan_checkpoint=gan_checkpoint, use_ema=True,
+             pixels_per_image=8192)
 dataset = dict(samples_dir=samples_dir, ann_dir=ann_dir, gan_config=gan_config)
 train_dataloader = dict(batch_size=2, dataset=dataset)
 val_dataloader = dict(batch_size=1, dataset=dataset)

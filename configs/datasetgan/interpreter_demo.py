@@ -22,6 +22,10 @@ model = dict(
     type='DatasetGANInterpreter',
     gan_config=gan_config,
     gan_checkpoint=gan_checkpoint,
+    # mmagic's EMA generator (momentum 2e-4) is still near its initial weights
+    # after the demo's 600 iterations: use the raw generator (samples were made
+    # with generate_samples.py --no-ema)
+    use_ema=False,
     layers=None,  # all synthesis layers (conv1 + both convs of every block)
     pixels_per_image=4096,
     head=dict(type='DatasetGANInterpreterHead', num_classes=len(classes), num_members=10))

@@ -26,6 +26,10 @@ def parse_args(argv=None):
     p.add_argument('--seed', type=int, default=0, help='image i uses seed + i')
     p.add_argument('--truncation', type=float, default=0.7, help='psi in (0, 1]')
     p.add_argument('--grid-cols', type=int, default=8)
+    p.add_argument('--no-ema', action='store_true',
+                   help="use the raw generator, not mmagic's EMA copy (short runs: the EMA, "
+                   'momentum 2e-4, is still close to the initial weights); the interpreter '
+                   'config must then set model.use_ema=False')
     return p.parse_args(argv)
 
 
@@ -50,7 +54,7 @@ def generate(args):
     from ganseg_mm.datasetgan.interpreter import to_uint8_rgb
     if args.num < 1:
         raise ValueError(f'--num must be >= 1, got {args.num}')
-    gen = load_generator(args.gan_config, args.gan_checkpoint)
+    gen = load_generator(args.gan_config, args.gan_checkpoint, use_ema=not args.no_ema)
     mean_w = mean_latent(gen) if args.truncation < 1 else None
     w = sample_w(gen, [args.seed + i for i in range(args.num)], args.truncation, mean_w)
     imgs = []
@@ -67,7 +71,7 @@ def generate(args):
     save_latents(osp.join(args.out_dir, 'latents.pt'), dict(
         w=w.cpu(), out_size=gen.out_size, style_channels=gen.style_channels,
         gan_config=args.gan_config, gan_checkpoint=args.gan_checkpoint, seed=args.seed,
-        truncation=args.truncation))
+        truncation=args.truncation, use_ema=not args.no_ema))
     print(f'{args.num} samples -> {args.out_dir}/images, grid {args.out_dir}/grid.png')
 
 
