@@ -27,7 +27,7 @@ model = dict(
     # with generate_samples.py --no-ema)
     use_ema=False,
     layers=None,  # all synthesis layers (conv1 + both convs of every block)
-    pixels_per_image=4096,
+    pixels_per_image=1024,
     head=dict(type='DatasetGANInterpreterHead', num_classes=len(classes), num_members=10))
 
 dataset = dict(type='DatasetGANAnnotationDataset', samples_dir=samples_dir,
@@ -45,10 +45,10 @@ test_dataloader = val_dataloader
 test_evaluator = val_evaluator
 
 # anchor: Adam 1e-3, batch 64 pixels, <= 100 epochs with early stopping; here
-# 8192 pixels (2 images x 4096) per step
+# 2048 pixels (2 images x 1024) per step, freshly sampled every step
 optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
-max_iters = 400
-val_interval = 25
+max_iters = 300
+val_interval = 50
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
@@ -60,7 +60,7 @@ default_hooks = dict(
                     max_keep_ckpts=1, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'))
 custom_hooks = [dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater',
-                     min_delta=0.5, patience=4)]
+                     min_delta=0.5, patience=2)]
 log_processor = dict(by_epoch=False)
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 randomness = dict(seed=0)

@@ -62,8 +62,12 @@ class DatasetGANInterpreter(BaseModel):
         self.predict_chunk = predict_chunk
 
     def train(self, mode=True):
-        super().train(mode)
-        self.generator.eval()  # frozen: fixed noise, no EMA/w_avg updates
+        # the generator stays in eval mode (frozen; mmagic's train() would also
+        # log a style-mode switch at every iteration, when mmengine calls this)
+        self.training = mode
+        for name, child in self.named_children():
+            if name != 'generator':
+                child.train(mode)
         return self
 
     def check_latents(self, w: torch.Tensor, source: str = 'latents') -> None:
