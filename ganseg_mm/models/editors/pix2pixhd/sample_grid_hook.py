@@ -86,7 +86,8 @@ class Pix2PixHDSampleGridHook(Hook):
         to_u8 = lambda t: ((t.permute(0, 2, 3, 1).cpu().numpy() + 1) * 127.5).clip(0, 255)  # noqa
         real, fake = to_u8(data['inputs']['img']), to_u8(fake)
         label = data['inputs']['label'].cpu().numpy()
-        nc = model.generator.num_classes
+        gen = model.generator.module if is_model_wrapper(model.generator) else model.generator
+        nc = gen.num_classes  # MMSeparateDistributedDataParallel wraps each network
         pal = cityscapes_palette(nc)
         colour = pal[np.where(label < nc, label, nc)]
         rows = [np.concatenate([c, r, f], 1) for c, r, f in
