@@ -7,6 +7,9 @@ Works on any dataset config (real, the synthetic set, or a GANAugmentedDataset
 mix, counted with its repeats). Writes DIR/class_frequencies.json and, given
 the metrics JSON of ``tools/test.py --metrics-out``, DIR/freq_vs_iou.png (seed
 000's Fig. 2; classes rarer than ``--rare`` in red) and the Spearman correlation.
+With ``--gan-config/--gan-checkpoint``, the generator renders the split's label
+maps and DIR/gan_colour_error.json holds the per-class mean-colour error (0-255)
+of its images against the real ones (how well it learned the classes).
 """
 import argparse
 import json
@@ -24,6 +27,9 @@ def parse_args(argv=None):
     p.add_argument('--metrics', help='metrics JSON of tools/test.py --metrics-out')
     p.add_argument('--rare', type=float, default=0.01,
                    help='pixel frequency below which a class is marked rare')
+    p.add_argument('--gan-config', help='pix2pixHD config: also render the split\'s label '
+                   'maps and report the per-class mean-colour error against the real images')
+    p.add_argument('--gan-checkpoint', help='checkpoint for --gan-config')
     p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args(argv)
 
@@ -57,6 +63,14 @@ def main(argv=None) -> int:
                         f'(Spearman {freq["spearman_freq_iou"]:.2f})',
                         highlight=[freq['frequency'][i] < args.rare for i in keep])
             out['spearman_freq_iou'] = round(freq['spearman_freq_iou'], 3)
+        if args.gan_config:
+            from ganseg_mm.synthesis.analysis import gan_colour_error
+            from ganseg_mm.synthesis.renderer import load_generator
+            gen, info = load_generator(args.gan_config, args.gan_checkpoint)
+            err = gan_colour_error(gen, info, files)
+            out['gan_colour_error'] = osp.join(args.out, 'gan_colour_error.json')
+            atomic_write_text(out['gan_colour_error'], json.dumps(err, indent=1))
+            out['gan_colour_error_mean'] = round(err['mean'], 2)
         atomic_write_text(out['frequencies'], json.dumps(freq, indent=1))
         for i, n in enumerate(names):
             iou = f'  IoU {freq["iou"][i]:6.2f}' if 'iou' in freq else ''
