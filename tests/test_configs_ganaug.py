@@ -118,3 +118,23 @@ def test_seg_config_trains_two_iterations(config, tiny_demo_root, synth_root, tm
     assert runner.iter == 2
     ds = runner.train_dataloader.dataset
     assert sum(ds.is_synthetic(i) for i in range(len(ds))) == 4  # 12 real, ratio 0.25
+
+
+@pytest.mark.slow
+def test_gan_demo_config_trains_with_two_processes(tiny_demo_root, tmp_path):
+    """tools/dist_train.sh: MMSeparateDistributedDataParallel on CPU (gloo)."""
+    import os
+    import subprocess
+    import sys
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT='29637')
+    root = tiny_demo_root.rstrip('/') + '/'
+    r = subprocess.run(
+        ['bash', 'tools/dist_train.sh', 'configs/gan/pix2pixhd_demo.py', '2', '--work-dir',
+         str(tmp_path), '--cfg-options', 'train_cfg.max_iters=2',
+         f'train_dataloader.dataset.data_root={root}', 'train_dataloader.num_workers=0',
+         'train_dataloader.persistent_workers=False', 'default_hooks.checkpoint.interval=2'],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    ckpt = torch.load(str(tmp_path / 'iter_2.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 2
+    assert osp.isfile(tmp_path / 'samples' / 'iter_2.png')

@@ -8,6 +8,7 @@ from typing import Optional
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 
@@ -76,7 +77,9 @@ class Pix2PixHDSampleGridHook(Hook):
             self.save_grid(runner, runner.iter + 1)
 
     @torch.no_grad()
-    def save_grid(self, runner, it: int) -> dict:
+    def save_grid(self, runner, it: int) -> Optional[dict]:
+        if not is_main_process():  # every rank holds the same generator
+            return None
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         was_training = model.training
         model.eval()
