@@ -164,3 +164,29 @@ def test_model_checks_and_inference():
         b = _batch(n=1)
         b['inputs']['label'][0][0, 0, 0] = 9
         model.val_step(b)
+
+
+def test_transforms_load_edges_and_check_sizes(tmp_path):
+    import cv2
+    from ganseg_mm.models.editors.pix2pixhd import LoadInstanceBoundary, PackLabelImagePair
+    seg_path = str(tmp_path / 'a_gtFine_labelTrainIds.png')
+    inst = np.zeros((4, 6), np.uint16)
+    inst[:, 3:] = 26001
+    cv2.imwrite(str(tmp_path / 'a_gtFine_instanceIds.png'), inst)
+    res = dict(seg_map_path=seg_path, gt_seg_map=np.zeros((4, 6), np.uint8),
+               img=np.zeros((4, 6, 3), np.uint8), img_path='a.png', seg_fields=['gt_seg_map'])
+    res = LoadInstanceBoundary()(res)
+    assert res['inst_edge'][:, 2:4].all() and res['inst_edge'].sum() == 8
+    assert 'inst_edge' in res['seg_fields']
+    packed = PackLabelImagePair()(res)
+    assert packed['inputs']['edge'].shape == (1, 4, 6)
+    res['img'] = np.zeros((5, 6, 3), np.uint8)
+    with pytest.raises(DataValidationError, match=r'a.png: image size \(5, 6\) differs'):
+        PackLabelImagePair()(res)
+    res['gt_seg_map'] = np.zeros((3, 6), np.uint8)
+    with pytest.raises(DataValidationError, match='instanceIds.png: size'):
+        LoadInstanceBoundary()(res)
+    res['seg_map_path'] = str(tmp_path / 'b_gtFine_labelTrainIds.png')
+    assert LoadInstanceBoundary()(res)['inst_edge'].sum() == 0  # no instanceIds: zeros
+    with pytest.raises(DataValidationError, match='instanceIds file missing'):
+        LoadInstanceBoundary(required=True)(res)
