@@ -53,8 +53,15 @@ class UnlabeledDataset:
     def full_init(self) -> None:
         if self._fully_initialized:
             return
-        self.dataset.full_init()
-        if len(self.dataset) == 0:
+        try:
+            self.dataset.full_init()
+            empty = len(self.dataset) == 0
+        except ValueError:
+            # mmengine cannot serialize an empty sample list; say what it means
+            if getattr(self.dataset, 'data_list', None) != []:
+                raise
+            empty = True
+        if empty:
             raise DataValidationError(
                 f'UnlabeledDataset: the unlabeled set is empty '
                 f'({getattr(self.dataset, "ann_file", "") or self.dataset.data_root})')

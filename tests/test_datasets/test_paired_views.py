@@ -1,8 +1,4 @@
 """Weak/strong views share geometry; unlabeled samples carry no labels."""
-import glob
-import os
-import os.path as osp
-
 import numpy as np
 import pytest
 from mmcv.transforms import BaseTransform
@@ -124,9 +120,7 @@ def test_unlabeled_dataset_refuses_label_loading(tiny_uda_root):
 
 
 def test_empty_unlabeled_set_is_an_error(tiny_uda_root, tmp_path):
-    root = str(tmp_path / 'empty')
-    for d in ('leftImg8bit/train', 'gtFine/train'):
-        os.makedirs(osp.join(root, d))
-    assert not glob.glob(osp.join(root, '**', '*.png'), recursive=True)
+    empty = tmp_path / 'empty.txt'
+    empty.write_text('')
     with pytest.raises(DataValidationError, match='empty'):
-        DATASETS.build(_unlabeled_cfg(root))
+        DATASETS.build(_unlabeled_cfg(tiny_uda_root, ann_file=str(empty)))

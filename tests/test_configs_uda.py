@@ -1,0 +1,54 @@
+"""Every UDA config (and the supervised 1/8 twin) trains two iterations on tiny data.
+
+The tiny data carries the split files the configs name (``tiny_uda_root``).
+"""
+import os.path as osp
+import uuid
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+from ganseg_mm import compat
+from tests.utils import point_cfg_at_demo
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+UDA_CONFIGS = [
+    'configs/deeplabv3_r18_uda_cityscapes.py',
+    'configs/deeplabv3_r50_uda_cityscapes.py',
+    'configs/unet-s5-d16_fcn_uda_cityscapes.py',
+    'configs/demo/deeplabv3_r18_uda_demo.py',
+    'configs/demo/unet-s5-d16_uda_demo.py',
+]
+SUPERVISED_TWINS = ['configs/demo/deeplabv3_r18_1-8sup_demo.py']
+
+
+@pytest.mark.parametrize('config', UDA_CONFIGS + SUPERVISED_TWINS)
+def test_config_inherits_and_reads_the_1_8_split(config):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    assert 'ganseg_mm' in cfg.custom_imports['imports'] and cfg.default_scope == 'mmseg'
+    assert cfg.model.decode_head.num_classes == 19
+    assert cfg.train_dataloader.dataset.ann_file == 'splits/1-8_seed0_labeled.txt'
+    if config in UDA_CONFIGS:
+        assert cfg.model.type == 'UDAEncoderDecoder'
+        assert cfg.train_cfg.type == 'UDAIterBasedTrainLoop'
+        assert cfg.train_cfg.unlabeled_dataloader.dataset.dataset.ann_file == \
+            'splits/1-8_seed0_unlabeled.txt'
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', UDA_CONFIGS + SUPERVISED_TWINS)
+def test_config_trains_two_iterations(config, tiny_uda_root, tmp_path):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    point_cfg_at_demo(cfg, tiny_uda_root, str(tmp_path), iters=2)
+    cfg.experiment_name = f'{osp.basename(config)}_{uuid.uuid4().hex[:8]}'
+    if 'unet' in config:  # mmseg's UNet slides 256 px windows; the tiny images are smaller
+        cfg.model.test_cfg = dict(mode='whole')
+    compat.adapt_cfg_for_device(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 2
+    ckpt = torch.load(osp.join(str(tmp_path), 'iter_2.pth'), map_location='cpu')
+    assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
+               if v.is_floating_point())
