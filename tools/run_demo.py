@@ -1,6 +1,7 @@
 """`make demo`: the main job on the embedded demo data, end to end.
 
-1. generate the demo dataset (procedural scenes in Cityscapes layout);
+1. generate the demo dataset (procedural scenes in Cityscapes layout) and
+   what the chosen experiments need (split files, ...);
 2. train each experiment through ``tools/train.py`` (CPU, a few hundred iters);
 3. evaluate its checkpoint through ``tools/test.py`` with mmseg's IoU metric;
 4. print the per-class IoU table, rare classes (in fewer than 15% of the
@@ -21,10 +22,12 @@ sys.path.insert(0, ROOT)
 from ganseg_mm.datasets.demo_data import generate_demo_cityscapes  # noqa: E402
 from ganseg_mm.utils.report import format_iou_table  # noqa: E402
 
-# name -> config; later methods add their demo configs here
+# name -> (config, preparation steps it needs); later methods add theirs here
 EXPERIMENTS = {
-    'baseline': 'configs/demo/deeplabv3_r18_demo.py',
-    'cegu': 'configs/demo/deeplabv3_r18_cegu_demo.py',
+    'baseline': ('configs/demo/deeplabv3_r18_demo.py', []),
+    'cegu': ('configs/demo/deeplabv3_r18_cegu_demo.py', []),
+    'sup-1/8': ('configs/demo/deeplabv3_r18_1-8sup_demo.py', ['splits']),
+    'uda-1/8': ('configs/demo/deeplabv3_r18_uda_demo.py', ['splits']),
 }
 RARE_IMAGE_SHARE = 0.15
 
@@ -32,6 +35,19 @@ RARE_IMAGE_SHARE = 0.15
 def run(cmd):
     print('+', ' '.join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
+
+
+def prepare_splits(data_root: str, work_dir: str) -> None:
+    """The 1/8 labeled / 7/8 unlabeled split files the UDA demo configs read."""
+    if osp.isfile(osp.join(data_root, 'splits', '1-8_seed0_unlabeled.txt')):
+        return
+    run([sys.executable, 'tools/make_splits.py', 'configs/demo/deeplabv3_r18_demo.py',
+         '--fractions', '1/8', '--cfg-options',
+         f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/'])
+
+
+# step name -> function(data_root, work_dir); each is idempotent
+PREPARE = {'splits': prepare_splits}
 
 
 def main(argv=None) -> int:
@@ -47,20 +63,26 @@ def main(argv=None) -> int:
     root = a.data_root.rstrip('/') + '/'
     opts = [f'{d}.dataset.data_root={root}'
             for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
+    for step in dict.fromkeys(s for n in a.experiments for s in EXPERIMENTS[n][1]):
+        PREPARE[step](a.data_root, a.work_dir)
     if a.iters:
         opts += [f'train_cfg.max_iters={a.iters}', f'train_cfg.val_interval={a.iters}',
                  f'default_hooks.checkpoint.interval={a.iters}',
                  f'param_scheduler.0.end={a.iters}']
     results, times = {}, {}
     for name in a.experiments:
-        cfg, wd = EXPERIMENTS[name], osp.join(a.work_dir, name)
+        cfg, wd = EXPERIMENTS[name][0], osp.join(a.work_dir, name.replace('/', '-'))
         t = time.time()
-        run([sys.executable, 'tools/train.py', cfg, '--work-dir', wd, '--cfg-options', *opts])
+        exp_opts = list(opts)
+        if 'uda' in name:
+            exp_opts.append(f'train_cfg.unlabeled_dataloader.dataset.dataset.data_root={root}')
+        run([sys.executable, 'tools/train.py', cfg, '--work-dir', wd,
+             '--cfg-options', *exp_opts])
         with open(osp.join(wd, 'last_checkpoint')) as f:
             ckpt = f.read().strip()
         out = osp.join(wd, 'metrics.json')
         run([sys.executable, 'tools/test.py', cfg, ckpt, '--work-dir', wd,
-             '--metrics-out', out, '--cfg-options', *opts])
+             '--metrics-out', out, '--cfg-options', *exp_opts])
         with open(out) as f:
             results[name] = json.load(f)
         times[name] = time.time() - t
