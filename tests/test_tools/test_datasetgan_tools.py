@@ -116,6 +116,7 @@ train_cfg = dict(max_iters=2, val_interval=2)
     return cfg
 
 
+@pytest.mark.slow
 def test_train_with_latents_of_another_generator(tiny_gan, samples, tmp_path, capsys):  # noqa
     src = _masks(str(tmp_path / 'src'), {'sample_00000': np.zeros((16, 16), np.uint8)})
     ann = str(tmp_path / 'ann')
@@ -145,6 +146,7 @@ def test_generate_dataset_checkpoint_of_other_class_count(tiny_gan, samples, tmp
                          '2 MLPs with 19 classes')
 
 
+@pytest.mark.slow
 def test_annotate_with_segmenter(samples, tmp_path):
     from mmseg.apis import init_model
     seg_cfg = osp.join(REPO, 'configs/demo/deeplabv3_r18_demo.py')
