@@ -11,6 +11,7 @@
   rounds, best of each (target >= 0.95x);
 * composer label maps/s on demo scenes.
 """
+import glob
 import os
 import os.path as osp
 import shutil
@@ -57,7 +58,6 @@ def _bare_rate(gen, root, info, batch, device):
     import torch
     from ganseg_mm.models.editors.pix2pixhd.condition import instance_boundary, make_condition
     from ganseg_mm.synthesis.label_io import read_instances, read_label
-    import glob
     labs = sorted(glob.glob(osp.join(root, 'gtFine/train/synth/*_labelTrainIds.png')))
     conds = []
     for i in range(0, len(labs), batch):
@@ -144,12 +144,16 @@ def run(args):
         info = dict(num_classes=19, use_instance=True, ignore_index=255)
         synth = osp.join(work, 'synth')
         batch = 8
-        bare = _bare_rate(gen, synth, info, batch, device)
-        shutil.rmtree(osp.join(synth, 'leftImg8bit'), ignore_errors=True)
-        t = time.perf_counter()
-        render_set(synth, gen, info, dict(generator='bench'), batch_size=batch,
-                   device=device, progress=False)
-        loop = num / (time.perf_counter() - t)
+        bare, loop = 0., 0.
+        for _ in range(1 if quick else 3):  # interleaved rounds, best of each
+            bare = max(bare, _bare_rate(gen, synth, info, batch, device))
+            shutil.rmtree(osp.join(synth, 'leftImg8bit'), ignore_errors=True)
+            for f in glob.glob(osp.join(synth, 'manifest.json')):
+                os.remove(f)
+            t = time.perf_counter()
+            render_set(synth, gen, info, dict(generator='bench'), batch_size=batch,
+                       device=device, progress=False)
+            loop = max(loop, num / (time.perf_counter() - t))
         rows.append(dict(what=f'synthesis images/s, demo generator 128x256 b{batch} {device}',
                          a_label='bare forward', a=bare, b_label='render_set', b=loop,
                          ratio=loop / bare, target='>= 0.9x'))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence
 

@@ -57,7 +57,6 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
     entries = []
     from mmengine.utils import ProgressBar
     bar = ProgressBar(num) if progress else None
-    import cv2
     for i in range(num):
         src = base_files[int(perm[i % len(base_files)])]
         base = read_label(src, repo.num_classes, repo.ignore_index)

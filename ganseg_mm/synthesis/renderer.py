@@ -123,10 +123,25 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
         lab = read_label(lp, info['num_classes'], info['ignore_index'])
         inst = read_instances(lp, lab.shape)
         edge = instance_boundary(inst) if inst is not None else np.zeros_like(lab)
+        orig = lab.shape
         if size is not None:
             lab = cv2.resize(lab, size[::-1], interpolation=cv2.INTER_NEAREST)
             edge = cv2.resize(edge, size[::-1], interpolation=cv2.INTER_NEAREST)
-        return name, lp, lab, edge
+        return name, lp, lab, edge, orig
+
+    def load_batch(batch):
+        """Read a batch and build its condition tensors (same-size groups), off
+        the main thread so that it overlaps with the previous forward pass."""
+        items = [load(n) for n in batch]
+        groups = []
+        for shape in dict.fromkeys(it[2].shape for it in items):
+            grp = [it for it in items if it[2].shape == shape]
+            lab = torch.from_numpy(np.stack([it[2] for it in grp]))
+            edge = torch.from_numpy(np.stack([it[3] for it in grp]))
+            groups.append((grp, make_condition(lab, edge, info['num_classes'],
+                                               info['ignore_index'], info['use_instance'],
+                                               source=grp[0][1])))
+        return groups
 
     def write(name, shape, img):
         if img.shape[:2] != shape:
@@ -137,29 +152,23 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
     bar = ProgressBar(len(todo)) if progress and todo else None
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     with ThreadPoolExecutor(2) as readers, ThreadPoolExecutor(2) as writers:
-        pending = [readers.submit(lambda b=b: [load(n) for n in b]) for b in batches[:2]]
+        pending = [readers.submit(load_batch, b) for b in batches[:2]]
         writes = []
         for bi in range(len(batches)):
-            items = pending[bi].result()
+            groups = pending[bi].result()
             if bi + 2 < len(batches):
-                pending.append(readers.submit(lambda b=batches[bi + 2]: [load(n) for n in b]))
-            shapes = {it[2].shape for it in items}
-            groups = [[it for it in items if it[2].shape == s] for s in shapes]
-            for grp in groups:
-                lab = torch.from_numpy(np.stack([it[2] for it in grp])).to(device)
-                edge = torch.from_numpy(np.stack([it[3] for it in grp])).to(device)
-                cond = make_condition(lab, edge, info['num_classes'], info['ignore_index'],
-                                      info['use_instance'], source=grp[0][1])
+                pending.append(readers.submit(load_batch, batches[bi + 2]))
+            n_items = 0
+            for grp, cond in groups:
+                n_items += len(grp)
                 with torch.no_grad():
-                    out = gen(cond)
+                    out = gen(cond.to(device, non_blocking=True))
                 imgs = ((out.permute(0, 2, 3, 1).float().cpu().numpy() + 1) * 127.5)
                 imgs = imgs.round().clip(0, 255).astype(np.uint8)
                 for it, img in zip(grp, imgs):
-                    orig = cv2.imread(it[1], cv2.IMREAD_UNCHANGED).shape[:2] if size else \
-                        it[2].shape
-                    writes.append(writers.submit(write, it[0], tuple(orig), img))
+                    writes.append(writers.submit(write, it[0], tuple(it[4]), img))
             if bar:
-                for _ in items:
+                for _ in range(n_items):
                     bar.update()
         for w in writes:
             w.result()

@@ -61,6 +61,10 @@ def test_full_chain_resume_and_analysis(composed, tiny_demo_root, tmp_path, caps
     with open(osp.join(out, 'manifest.json')) as f:
         man = json.load(f)
     assert len(man['images']) == 6 and man['images'][0]['base'] and man['images'][0]['class_pixels']
+    small = str(tmp_path / 'small')  # rendered at 64x128, resized back to the label size
+    shutil.copytree(composed['out'], small)
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', small, '--size', '64', '128']) == 0
+    assert cv2.imread(_images(small)[0]).shape[:2] == cv2.imread(lab, 0).shape
     capsys.readouterr()
     assert synth([GAN_DEMO, composed['ckpt'], '--root', out]) == 0  # rerun: nothing to do
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['rendered'] == 0

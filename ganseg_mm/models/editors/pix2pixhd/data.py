@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os.path as osp
-from typing import Optional, Sequence
 
 import cv2
 import numpy as np
