@@ -15,6 +15,20 @@ from .errors import DataValidationError
 MODES = ('ratio', 'repeat_factor')
 
 
+def _online_pipeline(pipeline: list, online: dict) -> list:
+    unknown = set(online) - {'config', 'checkpoint', 'device'}
+    if unknown or not {'config', 'checkpoint'} <= set(online):
+        raise ValueError(f'online needs config and checkpoint (and optionally device), '
+                         f'got {sorted(online)}')
+    loads = [i for i, t in enumerate(pipeline) if t.get('type') == 'LoadImageFromFile']
+    if len(loads) != 1:
+        raise ValueError('online synthesis replaces the one LoadImageFromFile of the '
+                         f'pipeline; found {len(loads)}')
+    out = copy.deepcopy(list(pipeline))
+    out[loads[0]] = dict(type='RenderImageFromLabel', **online)
+    return out
+
+
 @DATASETS.register_module()
 class GANAugmentedDataset:
     """Mixes a real dataset with the synthetic set written by ``tools/synthesize.py``.
@@ -49,6 +63,13 @@ class GANAugmentedDataset:
         repeat_thr (float): Image-frequency threshold for 'repeat_factor'.
             Defaults to 0.3.
         seed (int): Seed of the mixed index. Defaults to 0.
+        online (dict, optional): ``dict(config=..., checkpoint=..., device='cpu')``
+            of a pix2pixHD generator: synthesize the images on the fly from
+            the composed label maps (no ``tools/synthesize.py`` run, no images
+            on disk). The derived synthetic dataset then lists the maps of
+            ``synth_<split>.txt`` and its pipeline renders instead of
+            ``LoadImageFromFile`` (:class:`RenderImageFromLabel`); the manifest
+            defaults to ``compose_manifest.json``. Defaults to None.
         lazy_init (bool): Defer building the index until :meth:`full_init`.
             Defaults to False.
     """
@@ -57,7 +78,7 @@ class GANAugmentedDataset:
                  synthetic: Union[dict, object, None] = None, split: str = 'train',
                  manifest: Optional[str] = None, mode: str = 'ratio',
                  synthetic_ratio: float = 0.25, repeat_thr: float = 0.3, seed: int = 0,
-                 lazy_init: bool = False):
+                 online: Optional[dict] = None, lazy_init: bool = False):
         if mode not in MODES:
             raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
         if not 0 <= synthetic_ratio < 1:
@@ -71,7 +92,8 @@ class GANAugmentedDataset:
         if synthetic_root is not None and not osp.isdir(synthetic_root):
             raise DataValidationError(f'synthetic_root {synthetic_root!r} does not exist; '
                                       'run tools/compose_labels.py and tools/synthesize.py')
-        self.manifest_path = manifest or (osp.join(synthetic_root, 'manifest.json')
+        default_manifest = 'compose_manifest.json' if online else 'manifest.json'
+        self.manifest_path = manifest or (osp.join(synthetic_root, default_manifest)
                                           if synthetic_root else None)
         if self.manifest_path and not osp.isfile(self.manifest_path):
             raise DataValidationError(f'{self.manifest_path}: missing; the synthetic set is '
@@ -84,6 +106,13 @@ class GANAugmentedDataset:
             synthetic.update(data_root=synthetic_root,
                              data_prefix=dict(img_path=f'leftImg8bit/{split}',
                                               seg_map_path=f'gtFine/{split}'))
+            if online is not None:
+                synthetic['ann_file'] = f'synth_{split}.txt'
+                if not osp.isfile(osp.join(synthetic_root, synthetic['ann_file'])):
+                    raise DataValidationError(
+                        f'{osp.join(synthetic_root, synthetic["ann_file"])}: missing; run '
+                        'tools/compose_labels.py first')
+                synthetic['pipeline'] = _online_pipeline(synthetic.get('pipeline', []), online)
         self.real = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.synthetic = (DATASETS.build(synthetic) if isinstance(synthetic, dict)
                           else synthetic)
@@ -124,8 +153,11 @@ class GANAugmentedDataset:
     def repeat_factors(self) -> np.ndarray:
         """Per synthetic sample (dataset order) its class-balanced repeat factor."""
         with open(self.manifest_path) as f:
-            images = json.load(f)['images']
-        by_name = {osp.basename(m['img']): m for m in images}
+            man = json.load(f)
+        if 'images' in man:  # manifest.json of tools/synthesize.py
+            by_name = {osp.basename(m['img']): m for m in man['images']}
+        else:  # compose_manifest.json (online synthesis)
+            by_name = {m['name'] + '_leftImg8bit.png': m for m in man['maps']}
         present = []
         for i in range(len(self.synthetic)):
             name = osp.basename(self.synthetic.get_data_info(i)['img_path'])

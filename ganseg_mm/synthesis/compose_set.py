@@ -17,6 +17,11 @@ CITY = 'synth'  # the "city" folder of composed maps
 COMPOSE_MANIFEST = 'compose_manifest.json'
 
 
+def split_file(split: str = 'train') -> str:
+    """Name of the list of composed maps (mmseg ``ann_file``; works without images)."""
+    return f'{CITY}_{split}.txt'
+
+
 def composed_name(i: int) -> str:
     return f'{CITY}_{i:06d}_000019'
 
@@ -79,5 +84,7 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
                     class_names=repo.class_names, target=composer.target.tolist(),
                     distance_before=distance(before, composer.target),
                     distance_after=distance(after, composer.target), maps=entries)
+    atomic_write_text(osp.join(out, split_file(split)),
+                      ''.join(f'{CITY}/{e["name"]}\n' for e in entries))
     atomic_write_text(man_path, json.dumps(manifest, indent=1))
     return manifest

@@ -91,3 +91,23 @@ def test_errors(tiny_demo_root, synth_root, tmp_path):
     os.makedirs(tmp_path / 'half')
     with pytest.raises(DataValidationError, match='manifest.json: missing'):
         _ds(tiny_demo_root, str(tmp_path / 'half'))
+    (tmp_path / 'half' / 'compose_manifest.json').write_text('{}')
+    with pytest.raises(DataValidationError, match='synth_train.txt: missing'):
+        _ds(tiny_demo_root, str(tmp_path / 'half'), online=dict(config='c', checkpoint='k'))
+
+
+def test_online_synthesis_equals_offline(tiny_demo_root, synth_root):
+    """online=...: the images are rendered in the pipeline, identical to tools/synthesize.py."""
+    from tests.test_synthesis.ganaug_helpers import GAN_DEMO
+    ckpt = osp.join(osp.dirname(synth_root), 'gan.pth')
+    online = _ds(tiny_demo_root, synth_root, mode='repeat_factor',
+                 online=dict(config=GAN_DEMO, checkpoint=ckpt))
+    offline = _ds(tiny_demo_root, synth_root, mode='repeat_factor')
+    assert online.manifest_path.endswith('compose_manifest.json')
+    assert np.array_equal(online.index, offline.index)  # same repeat factors
+    i = next(i for i in range(len(online)) if online.is_synthetic(i))
+    a, b = online[i], offline[i]
+    assert a['data_samples'].seg_map_path == b['data_samples'].seg_map_path
+    assert (a['inputs'].int() - b['inputs'].int()).abs().max() <= 1  # PNG round trip
+    with pytest.raises(ValueError, match='online needs config and checkpoint'):
+        _ds(tiny_demo_root, synth_root, online=dict(config=GAN_DEMO))
