@@ -78,7 +78,7 @@ def label_images(model, out_dir: str, num: int, seed: int, shard=(0, 1), batch_s
         imgs, labels, js = model.label_latents(w)
         for k, i in enumerate(idx):
             name = osp.join(work, image_name(i))
-            atomic_write_png(name + IMG_SUFFIX, imgs[k].numpy()[:, :, ::-1])
+            atomic_write_png(name + IMG_SUFFIX, imgs[k].numpy())  # BGR, see to_uint8
             atomic_write_png(name + SEG_SUFFIX, labels[k].cpu().numpy().astype(np.uint8))
             score = image_score(js[k], top_fraction)
             hist = np.bincount(labels[k].cpu().numpy().ravel(),

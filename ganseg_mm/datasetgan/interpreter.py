@@ -125,15 +125,18 @@ class DatasetGANInterpreter(BaseModel):
 
     @torch.no_grad()
     def label_latents(self, w: torch.Tensor):
-        """Image (uint8 RGB ``(B, S, S, 3)``), labels and JS maps for latents."""
+        """Image (uint8 ``(B, S, S, 3)``, see :func:`to_uint8`), labels and JS maps."""
         self.check_latents(w)
         img, maps = synthesize(self.generator, w, self.layers)
         labels, js = self.predict_maps(maps)
-        return to_uint8_rgb(img), labels, js
+        return to_uint8(img), labels, js
 
 
-def to_uint8_rgb(img: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] ``(B, 3, S, S)`` -> uint8 ``(B, S, S, 3)``."""
+def to_uint8(img: torch.Tensor) -> torch.Tensor:
+    """Generator output in [-1, 1] ``(B, 3, S, S)`` -> uint8 ``(B, S, S, 3)``,
+    channels kept in the generator's order. mmagic's pipeline loads BGR and its
+    DataPreprocessor does not convert (``output_channel_order=None``), so a GAN
+    trained by the project's configs outputs BGR: what ``cv2.imwrite`` expects."""
     return ((img.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
 
 

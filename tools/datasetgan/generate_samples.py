@@ -51,7 +51,7 @@ def generate(args):
     from ganseg_mm.datasetgan.annotations import sample_name, save_latents
     from ganseg_mm.datasetgan.features import load_generator
     from ganseg_mm.datasetgan.generation import mean_latent, sample_w
-    from ganseg_mm.datasetgan.interpreter import to_uint8_rgb
+    from ganseg_mm.datasetgan.interpreter import to_uint8
     if args.num < 1:
         raise ValueError(f'--num must be >= 1, got {args.num}')
     gen = load_generator(args.gan_config, args.gan_checkpoint, use_ema=not args.no_ema)
@@ -61,13 +61,13 @@ def generate(args):
     for s in range(0, args.num, 8):
         with torch.no_grad():
             img = gen(w[s:s + 8], input_is_latent=True, randomize_noise=False)
-        imgs.append(to_uint8_rgb(img).numpy())
+        imgs.append(to_uint8(img).numpy())
     imgs = np.concatenate(imgs)
     for i, im in enumerate(imgs):
         atomic_write_png(osp.join(args.out_dir, 'images', sample_name(i) + '.png'),
-                         im[:, :, ::-1])
+                         im)  # the generator's (BGR) order, see to_uint8
     atomic_write_png(osp.join(args.out_dir, 'grid.png'),
-                     make_grid(imgs, args.grid_cols)[:, :, ::-1])
+                     make_grid(imgs, args.grid_cols))
     save_latents(osp.join(args.out_dir, 'latents.pt'), dict(
         w=w.cpu(), out_size=gen.out_size, style_channels=gen.style_channels,
         gan_config=args.gan_config, gan_checkpoint=args.gan_checkpoint, seed=args.seed,
