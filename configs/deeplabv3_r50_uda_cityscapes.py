@@ -3,11 +3,6 @@
 # objective (UDA's defaults: temperature 0.4, confidence 0.8, lambda 1).
 # Split files first: python tools/make_splits.py configs/deeplabv3_r50_cityscapes.py
 _base_ = ['./deeplabv3_r50_cityscapes.py', './_base_/uda/cityscapes_1-8.py']
-model = dict(
-    type='UDAEncoderDecoder',
-    data_preprocessor=dict(type='UDASegDataPreProcessor'),
-    consistency_weight=1.0, temperature=0.4, confidence_threshold=0.8,
-    tsa_schedule=None, rampup_iters=1000)
+model = {{_base_.uda_model}}
 train_dataloader = dict(dataset=dict(ann_file={{_base_.labeled_split}}))
-train_cfg = dict(type='UDAIterBasedTrainLoop', unsup_ratio=1,
-                 unlabeled_dataloader={{_base_.unlabeled_dataloader}})
+train_cfg = {{_base_.uda_train_cfg}}

@@ -5,12 +5,7 @@ _base_ = ['mmseg::unet/unet-s5-d16_fcn_4xb4-160k_cityscapes-512x1024.py',
           './_base_/uda/cityscapes_1-8.py']
 custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
-model = dict(
-    type='UDAEncoderDecoder',
-    data_preprocessor=dict(type='UDASegDataPreProcessor'),
-    consistency_weight=1.0, temperature=0.4, confidence_threshold=0.8,
-    tsa_schedule=None, rampup_iters=1000)
+model = {{_base_.uda_model}}
 train_dataloader = dict(dataset=dict(ann_file={{_base_.labeled_split}}))
-train_cfg = dict(type='UDAIterBasedTrainLoop', unsup_ratio=1,
-                 unlabeled_dataloader={{_base_.unlabeled_dataloader}})
+train_cfg = {{_base_.uda_train_cfg}}
 custom_hooks = [dict(type='RandomStateHook')]

@@ -28,7 +28,9 @@ EXPERIMENTS = {
     'cegu': ('configs/demo/deeplabv3_r18_cegu_demo.py', []),
     'sup-1/8': ('configs/demo/deeplabv3_r18_1-8sup_demo.py', ['splits']),
     'uda-1/8': ('configs/demo/deeplabv3_r18_uda_demo.py', ['splits']),
+    'ganaug': ('configs/demo/deeplabv3_r18_ganaug_demo.py', ['ganaug']),
 }
+GANAUG_SYNTH = 'data/demo_cityscapes_ganaug'  # synthetic_root of the ganaug demo config
 RARE_IMAGE_SHARE = 0.15
 
 
@@ -46,8 +48,39 @@ def prepare_splits(data_root: str, work_dir: str) -> None:
          f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/'])
 
 
-# step name -> function(data_root, work_dir); each is idempotent
-PREPARE = {'splits': prepare_splits}
+def prepare_ganaug(data_root: str, work_dir: str) -> None:
+    """GAN side of the ganaug experiment (docs/ganaug.md): pix2pixHD, class
+    repositories, composed rare-class label maps, the rendered synthetic set."""
+    import shutil
+    wd = osp.join(work_dir, 'ganaug-synthesis')
+    gan_wd = osp.join(wd, 'pix2pixhd')
+    root_opt = ['--cfg-options', f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/']
+    run([sys.executable, 'tools/train.py', 'configs/gan/pix2pixhd_demo.py', '--work-dir',
+         gan_wd, *root_opt])
+    run([sys.executable, 'tools/extract_classes.py', 'configs/demo/deeplabv3_r18_demo.py',
+         '--split', 'train', '--out', osp.join(wd, 'repository'), *root_opt])
+    shutil.rmtree(osp.join(ROOT, GANAUG_SYNTH), ignore_errors=True)  # a new GAN: a new set
+    run([sys.executable, 'tools/compose_labels.py', 'configs/demo/deeplabv3_r18_demo.py',
+         '--repo', osp.join(wd, 'repository'), '--out', GANAUG_SYNTH, '--num', '100',
+         '--target', 'sqrt', '--seed', '0', *root_opt])
+    with open(osp.join(ROOT, gan_wd, 'last_checkpoint')) as f:
+        ckpt = f.read().strip()
+    run([sys.executable, 'tools/synthesize.py', 'configs/gan/pix2pixhd_demo.py', ckpt,
+         '--root', GANAUG_SYNTH, '--batch-size', '8'])
+
+
+# step name -> function(data_root, work_dir); each leaves what the configs read
+PREPARE = {'splits': prepare_splits, 'ganaug': prepare_ganaug}
+
+
+def experiment_options(name: str, opts: list, root: str) -> list:
+    """--cfg-options pointing experiment ``name`` at the demo data under ``root``."""
+    if 'uda' in name:
+        return opts + [f'train_cfg.unlabeled_dataloader.dataset.dataset.data_root={root}']
+    if name == 'ganaug':  # the real data sits one level down in GANAugmentedDataset
+        return [o.replace('train_dataloader.dataset.', 'train_dataloader.dataset.dataset.')
+                for o in opts]
+    return list(opts)
 
 
 def main(argv=None) -> int:
@@ -73,9 +106,7 @@ def main(argv=None) -> int:
     for name in a.experiments:
         cfg, wd = EXPERIMENTS[name][0], osp.join(a.work_dir, name.replace('/', '-'))
         t = time.time()
-        exp_opts = list(opts)
-        if 'uda' in name:
-            exp_opts.append(f'train_cfg.unlabeled_dataloader.dataset.dataset.data_root={root}')
+        exp_opts = experiment_options(name, opts, root)
         run([sys.executable, 'tools/train.py', cfg, '--work-dir', wd,
              '--cfg-options', *exp_opts])
         with open(osp.join(wd, 'last_checkpoint')) as f:

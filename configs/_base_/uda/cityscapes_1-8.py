@@ -6,16 +6,17 @@ unlabeled_split = 'splits/1-8_seed0_unlabeled.txt'
 # weak view: geometry only (as mmseg's Cityscapes train pipeline, without the
 # label-guided cat_max_ratio and without PhotoMetricDistortion); strong view:
 # the same pixels through photometric RandAugment, blur and cutout.
+strong_view = dict(type='StrongView', transforms=[
+    dict(type='PhotometricRandAugment', num_ops=2, magnitude=10),
+    dict(type='RandomGaussianBlur', prob=0.5),
+    dict(type='RandomCutOut', prob=0.5, n_holes=1, cutout_ratio=[(0.25, 0.25), (0.5, 0.5)]),
+])
 unlabeled_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 1024), cat_max_ratio=1.0),
     dict(type='RandomFlip', prob=0.5),
-    dict(type='StrongView', transforms=[
-        dict(type='PhotometricRandAugment', num_ops=2, magnitude=10),
-        dict(type='RandomGaussianBlur', prob=0.5),
-        dict(type='RandomCutOut', prob=0.5, n_holes=1, cutout_ratio=[(0.25, 0.25), (0.5, 0.5)]),
-    ]),
+    strong_view,
     dict(type='PackUDAInputs'),
 ]
 unlabeled_dataloader = dict(
@@ -28,3 +29,11 @@ unlabeled_dataloader = dict(
                                       seg_map_path='gtFine/train'),
                      ann_file=unlabeled_split),
         pipeline=unlabeled_pipeline))
+# what a UDA config merges into its segmentor's model and train_cfg
+uda_model = dict(
+    type='UDAEncoderDecoder',                               # was EncoderDecoder
+    data_preprocessor=dict(type='UDASegDataPreProcessor'),  # was SegDataPreProcessor
+    consistency_weight=1.0, temperature=0.4, confidence_threshold=0.8,
+    tsa_schedule=None, rampup_iters=1000)
+uda_train_cfg = dict(type='UDAIterBasedTrainLoop', unsup_ratio=1,
+                     unlabeled_dataloader=unlabeled_dataloader)
