@@ -29,6 +29,8 @@ EXPERIMENTS = {
     'sup-1/8': ('configs/demo/deeplabv3_r18_1-8sup_demo.py', ['splits']),
     'uda-1/8': ('configs/demo/deeplabv3_r18_uda_demo.py', ['splits']),
     'ganaug': ('configs/demo/deeplabv3_r18_ganaug_demo.py', ['ganaug']),
+    # after 'baseline': its checkpoint is the demo's stand-in annotator
+    'datasetgan': ('configs/demo/deeplabv3_r18_datasetgan_demo.py', ['datasetgan']),
 }
 GANAUG_SYNTH = 'data/demo_cityscapes_ganaug'  # synthetic_root of the ganaug demo config
 RARE_IMAGE_SHARE = 0.15
@@ -69,12 +71,49 @@ def prepare_ganaug(data_root: str, work_dir: str) -> None:
          '--root', GANAUG_SYNTH, '--batch-size', '8'])
 
 
+def prepare_datasetgan(data_root: str, work_dir: str) -> None:
+    """DatasetGAN side of the demo (docs/datasetgan.md): StyleGAN2, samples, the
+    baseline segmenter as stand-in annotator, interpreter, filtered dataset."""
+    import shutil
+    annotator = osp.join(work_dir, 'baseline')
+    if not osp.isfile(osp.join(ROOT, annotator, 'last_checkpoint')):
+        raise SystemExit(f'error: the datasetgan demo annotates with the baseline model; '
+                         f'train it first (no checkpoint in {annotator}): '
+                         'tools/run_demo.py --experiments baseline datasetgan')
+    w = osp.join(work_dir, 'datasetgan-synthesis')
+    for sub in ('stylegan2', 'samples', 'annotator_masks', 'annotations', 'interpreter',
+                'dataset'):
+        shutil.rmtree(osp.join(ROOT, w, sub), ignore_errors=True)  # a new GAN: all stale
+    gan, py = 'configs/datasetgan/stylegan2_64_demo.py', sys.executable
+    ckpt = f'{w}/stylegan2/iter_600.pth'
+    run([py, 'tools/train.py', gan, '--work-dir', f'{w}/stylegan2', '--cfg-options',
+         f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/leftImg8bit/train'])
+    run([py, 'tools/datasetgan/generate_samples.py', gan, ckpt, f'{w}/samples', '--num', '32',
+         '--no-ema'])
+    run([py, 'tools/datasetgan/annotate_with_segmenter.py', 'configs/demo/deeplabv3_r18_demo.py',
+         annotator, f'{w}/samples', f'{w}/annotator_masks', '--num', '16'])
+    run([py, 'tools/datasetgan/import_annotations.py', f'{w}/samples', f'{w}/annotator_masks',
+         f'{w}/annotations'])
+    opts = [f'model.gan_checkpoint={ckpt}'] + [
+        f'{d}.dataset.{k}={w}/{v}' for d in ('train_dataloader', 'val_dataloader')
+        for k, v in (('samples_dir', 'samples'), ('ann_dir', 'annotations'))]
+    run([py, 'tools/train.py', 'configs/datasetgan/interpreter_demo.py', '--work-dir',
+         f'{w}/interpreter', '--cfg-options', *opts])
+    run([py, 'tools/datasetgan/generate_dataset.py', 'configs/datasetgan/interpreter_demo.py',
+         f'{w}/interpreter', f'{w}/dataset', '--num', '300', '--drop', '0.1'])
+
+
 # step name -> function(data_root, work_dir); each leaves what the configs read
-PREPARE = {'splits': prepare_splits, 'ganaug': prepare_ganaug}
+PREPARE = {'splits': prepare_splits, 'ganaug': prepare_ganaug,
+           'datasetgan': prepare_datasetgan}
 
 
-def experiment_options(name: str, opts: list, root: str) -> list:
+def experiment_options(name: str, opts: list, root: str, work_dir: str) -> list:
     """--cfg-options pointing experiment ``name`` at the demo data under ``root``."""
+    if name == 'datasetgan':  # trains on the generated set, evaluates on the real val
+        generated = osp.join(work_dir, 'datasetgan-synthesis', 'dataset') + '/'
+        return [o for o in opts if not o.startswith('train_dataloader.dataset.data_root=')
+                ] + [f'train_dataloader.dataset.data_root={generated}']
     if 'uda' in name:
         return opts + [f'train_cfg.unlabeled_dataloader.dataset.dataset.data_root={root}']
     if name == 'ganaug':  # the real data sits one level down in GANAugmentedDataset
@@ -96,17 +135,19 @@ def main(argv=None) -> int:
     root = a.data_root.rstrip('/') + '/'
     opts = [f'{d}.dataset.data_root={root}'
             for d in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
-    for step in dict.fromkeys(s for n in a.experiments for s in EXPERIMENTS[n][1]):
-        PREPARE[step](a.data_root, a.work_dir)
     if a.iters:
         opts += [f'train_cfg.max_iters={a.iters}', f'train_cfg.val_interval={a.iters}',
                  f'default_hooks.checkpoint.interval={a.iters}',
                  f'param_scheduler.0.end={a.iters}']
-    results, times = {}, {}
+    results, times, prepared = {}, {}, set()
     for name in a.experiments:
         cfg, wd = EXPERIMENTS[name][0], osp.join(a.work_dir, name.replace('/', '-'))
         t = time.time()
-        exp_opts = experiment_options(name, opts, root)
+        for step in EXPERIMENTS[name][1]:  # right before the first experiment needing it
+            if step not in prepared:
+                PREPARE[step](a.data_root, a.work_dir)
+                prepared.add(step)
+        exp_opts = experiment_options(name, opts, root, a.work_dir)
         run([sys.executable, 'tools/train.py', cfg, '--work-dir', wd,
              '--cfg-options', *exp_opts])
         with open(osp.join(wd, 'last_checkpoint')) as f:
