@@ -33,3 +33,14 @@ def run_checked(cfg: Config, run: Callable[[Config], object]) -> int:
         print(f'error: {data_error_message(e)}', file=sys.stderr)
         return 2
     return 0
+
+
+def run_tool(fn: Callable, *args) -> int:
+    """Run a tool's body; bad data -> one ``error:`` line on stderr, exit status 2."""
+    from ganseg_mm.datasets import DataValidationError
+    try:
+        fn(*args)
+    except DataValidationError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    return 0

@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.cli import run_tool
 
 
 def parse_args(argv=None):
@@ -60,13 +61,7 @@ def annotate(args):
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        annotate(args)
-    except DataValidationError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return run_tool(annotate, parse_args(argv))
 
 
 if __name__ == '__main__':

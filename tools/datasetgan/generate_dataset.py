@@ -16,7 +16,7 @@ every file written atomically. CHECKPOINT may be the interpreter's work dir
 import argparse
 import sys
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.cli import run_tool
 
 
 def parse_args(argv=None):
@@ -64,13 +64,7 @@ def generate(args):
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        generate(args)
-    except DataValidationError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return run_tool(generate, parse_args(argv))
 
 
 if __name__ == '__main__':

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.cli import run_tool
 from ganseg_mm.utils.io import atomic_write_png
 
 
@@ -76,13 +76,7 @@ def generate(args):
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
-    try:
-        generate(args)
-    except DataValidationError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+    return run_tool(generate, parse_args(argv))
 
 
 if __name__ == '__main__':
