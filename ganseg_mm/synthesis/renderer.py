@@ -143,7 +143,9 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
                                                source=grp[0][1])))
         return groups
 
-    def write(name, shape, img):
+    def write(name, shape, out):
+        """Generator output (3, H, W) in [-1, 1] -> uint8 PNG, off the main thread."""
+        img = ((out.permute(1, 2, 0).numpy() + 1) * 127.5).round().clip(0, 255).astype(np.uint8)
         if img.shape[:2] != shape:
             img = cv2.resize(img, shape[::-1], interpolation=cv2.INTER_CUBIC)
         atomic_write_png(image_path(root, split, name), img[..., ::-1])
@@ -162,10 +164,8 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
             for grp, cond in groups:
                 n_items += len(grp)
                 with torch.no_grad():
-                    out = gen(cond.to(device, non_blocking=True))
-                imgs = ((out.permute(0, 2, 3, 1).float().cpu().numpy() + 1) * 127.5)
-                imgs = imgs.round().clip(0, 255).astype(np.uint8)
-                for it, img in zip(grp, imgs):
+                    out = gen(cond.to(device, non_blocking=True)).float().cpu()
+                for it, img in zip(grp, out):
                     writes.append(writers.submit(write, it[0], tuple(it[4]), img))
             if bar:
                 for _ in range(n_items):

@@ -37,6 +37,7 @@ from ..losses.uda_loss import TSA_SCHEDULES, tsa_mask_labels, tsa_threshold, \
     uda_consistency_loss
 
 PREDICT_ON = ('student', 'teacher')
+STUDENT_FORWARDS = ('joint', 'separate')
 
 
 @MODELS.register_module()
@@ -61,6 +62,12 @@ class UDAEncoderDecoder(EncoderDecoder):
             (e.g. 0.99); None predicts with the model itself. Defaults to None.
         predict_on (str): ``'student'`` or ``'teacher'`` (needs the EMA
             teacher) for validation/testing. Defaults to ``'student'``.
+        student_forward (str): ``'joint'`` runs the student once on the
+            labeled batch and the strong views concatenated (one backbone and
+            head call, batch-norm statistics over both, as FixMatch/UniMatch
+            do); ``'separate'`` runs two passes. ``'joint'`` falls back to two
+            passes when the labeled and unlabeled inputs differ in size.
+            Defaults to ``'joint'``.
         **kwargs: mmseg's EncoderDecoder keys (backbone, decode_head, ...).
     """
 
@@ -73,6 +80,7 @@ class UDAEncoderDecoder(EncoderDecoder):
                  rampup_iters: int = 0,
                  teacher_ema_decay: Optional[float] = None,
                  predict_on: str = 'student',
+                 student_forward: str = 'joint',
                  **kwargs):
         super().__init__(**kwargs)
         if consistency_weight < 0:
@@ -85,6 +93,9 @@ class UDAEncoderDecoder(EncoderDecoder):
                              f'{tsa_schedule!r}')
         if predict_on not in PREDICT_ON:
             raise ValueError(f'predict_on must be one of {PREDICT_ON}, got {predict_on!r}')
+        if student_forward not in STUDENT_FORWARDS:
+            raise ValueError(f'student_forward must be one of {STUDENT_FORWARDS}, got '
+                             f'{student_forward!r}')
         if predict_on == 'teacher' and teacher_ema_decay is None:
             raise ValueError("predict_on='teacher' needs teacher_ema_decay")
         if teacher_ema_decay is not None and not 0 < teacher_ema_decay < 1:
@@ -98,6 +109,7 @@ class UDAEncoderDecoder(EncoderDecoder):
         self.tsa_schedule = tsa_schedule
         self.rampup_iters = int(rampup_iters)
         self.predict_on = predict_on
+        self.student_forward = student_forward
         if teacher_ema_decay is not None:
             # mmengine's momentum is the weight of the new value
             teacher = ExponentialMovingAverage(
@@ -119,10 +131,24 @@ class UDAEncoderDecoder(EncoderDecoder):
         """Supervised (+ consistency when ``inputs`` holds unlabeled views)."""
         if not isinstance(inputs, dict):
             return self._sup_loss(inputs, data_samples)
-        losses = self._sup_loss(inputs['sup'], data_samples['sup'])
-        if 'weak' in inputs:
-            losses.update(self._unsup_loss(inputs['weak'], inputs['strong'],
-                                           data_samples['unsup']))
+        if 'weak' not in inputs:
+            return self._sup_loss(inputs['sup'], data_samples['sup'])
+        sup, weak, strong = inputs['sup'], inputs['weak'], inputs['strong']
+        if weak.shape != strong.shape:
+            raise ValueError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
+                             f'{tuple(strong.shape)}; both views must share geometry')
+        if self.student_forward == 'joint' and sup.shape[1:] == strong.shape[1:]:
+            n = sup.shape[0]
+            x = self.extract_feat(torch.cat([sup, strong]))
+            seg_logits = self.decode_head.forward(x)
+            losses = self._sup_loss(sup, data_samples['sup'],
+                                    x=[f[:n] for f in x], seg_logits=seg_logits[:n])
+            s_logits = resize(seg_logits[n:], size=strong.shape[2:], mode='bilinear',
+                              align_corners=self.align_corners)
+        else:
+            losses = self._sup_loss(sup, data_samples['sup'])
+            s_logits = self._logits(self, strong)
+        losses.update(self._unsup_loss(weak, s_logits, data_samples['unsup']))
         return losses
 
     def _logits(self, model: EncoderDecoder, inputs: torch.Tensor) -> torch.Tensor:
@@ -130,27 +156,31 @@ class UDAEncoderDecoder(EncoderDecoder):
         return resize(logits, size=inputs.shape[2:], mode='bilinear',
                       align_corners=model.align_corners)
 
-    def _sup_loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample]) -> dict:
-        x = self.extract_feat(inputs)
+    def _sup_loss(self, inputs: torch.Tensor, data_samples: List[SegDataSample],
+                  x: Optional[List[torch.Tensor]] = None,
+                  seg_logits: Optional[torch.Tensor] = None) -> dict:
+        """Supervised losses; ``x``/``seg_logits`` when the joint pass made them."""
+        if x is None:
+            x = self.extract_feat(inputs)
+        if seg_logits is None:
+            seg_logits = self.decode_head.forward(x)
         losses = {}
-        if self.tsa_schedule is None:
-            losses.update(self._decode_head_forward_train(x, data_samples))
-        else:
+        if self.tsa_schedule is not None:
             it, max_iters = self._progress()
             if not max_iters:
                 raise RuntimeError('TSA needs the training length: run under a Runner '
                                    "(MessageHub info 'max_iters')")
             eta = tsa_threshold(self.tsa_schedule, it / max_iters, self.num_classes)
-            seg_logits = self.decode_head.forward(x)
             label = torch.stack([s.gt_sem_seg.data.squeeze(0) for s in data_samples])
             up = resize(seg_logits.detach(), size=label.shape[1:], mode='bilinear',
                         align_corners=self.align_corners)
             masked, kept = tsa_mask_labels(up, label, eta, self.decode_head.ignore_index)
             data_samples = [self._with_label(s, m) for s, m in zip(data_samples, masked)]
-            losses.update(add_prefix(self.decode_head.loss_by_feat(seg_logits, data_samples),
-                                     'decode'))
             losses['tsa_threshold'] = label.new_tensor(eta, dtype=torch.float)
             losses['tsa_kept'] = kept
+        # what mmseg's decode_head.loss does after its forward
+        losses.update(add_prefix(self.decode_head.loss_by_feat(seg_logits, data_samples),
+                                 'decode'))
         if self.with_auxiliary_head:
             losses.update(self._auxiliary_head_forward_train(x, data_samples))
         return add_prefix(losses, 'sup')
@@ -161,11 +191,9 @@ class UDAEncoderDecoder(EncoderDecoder):
         out.gt_sem_seg = PixelData(data=label.unsqueeze(0))
         return out
 
-    def _unsup_loss(self, weak: torch.Tensor, strong: torch.Tensor,
+    def _unsup_loss(self, weak: torch.Tensor, s_logits: torch.Tensor,
                     data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
-        if weak.shape != strong.shape:
-            raise ValueError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
-                             f'{tuple(strong.shape)}; both views must share geometry')
+        """Consistency of the student's strong-view logits with the teacher on ``weak``."""
         it, _ = self._progress()
         weight = self.consistency_weight * self._ramp(it)
         teacher = self._teacher()
@@ -175,7 +203,6 @@ class UDAEncoderDecoder(EncoderDecoder):
                 teacher.eval()
             t_logits = self._logits(teacher, weak)
             teacher.train(was_training)
-        s_logits = self._logits(self, strong)
         loss, ratio = uda_consistency_loss(
             s_logits, t_logits, self.temperature, self.confidence_threshold,
             valid_mask=self._valid_mask(data_samples, weak),

@@ -79,6 +79,21 @@ def test_condition_one_hot_ignore_edges_and_bad_ids():
         make_condition(torch.tensor([[[7]]]), None, NC, source='x.png')
 
 
+@pytest.mark.parametrize('use_instance,with_edge', [(True, True), (True, False), (False, False)])
+def test_condition_equals_one_hot_reference(use_instance, with_edge):
+    g = torch.Generator().manual_seed(0)
+    label = torch.randint(0, 19, (3, 16, 24), generator=g)
+    label[0, :4] = 255
+    edge = torch.randint(0, 2, (3, 16, 24), generator=g) if with_edge else None
+    ref = torch.nn.functional.one_hot(torch.where(label == 255, 19, label), 20)
+    ref = ref.permute(0, 3, 1, 2).float()
+    if use_instance:
+        extra = edge.float() if with_edge else torch.zeros_like(label, dtype=torch.float)
+        ref = torch.cat([ref, extra.unsqueeze(1)], 1)
+    got = make_condition(label.to(torch.uint8), edge, 19, use_instance=use_instance)
+    assert got.dtype == torch.float32 and torch.equal(got, ref)
+
+
 def test_instance_boundary_exact():
     inst = np.array([[1, 1, 2], [1, 1, 2]])
     assert instance_boundary(inst).tolist() == [[0, 1, 1], [0, 1, 1]]

@@ -4,6 +4,8 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
+from mmengine.logging import MessageHub
+from mmengine.structures import PixelData
 from mmengine.registry import init_default_scope
 from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
@@ -49,17 +51,80 @@ def test_ema_teacher_adds_only_its_own_keys_and_predicts_when_asked():
 @pytest.mark.parametrize('kw', [
     dict(consistency_weight=-1), dict(confidence_threshold=1.0), dict(tsa_schedule='cos'),
     dict(predict_on='ema'), dict(predict_on='teacher'), dict(teacher_ema_decay=1.0),
-    dict(temperature=0)])
+    dict(temperature=0), dict(student_forward='merged')])
 def test_bad_arguments_name_the_value(kw):
     with pytest.raises(ValueError, match=list(kw)[0].split('_')[0]):
         MODELS.build(_model_cfg(**kw))
 
 
+def _uda_batch(sup_hw=(32, 48), unsup_hw=(32, 48), strong_hw=None, n_sup=2, n_unsup=2):
+    """Inputs and samples as UDASegDataPreProcessor hands them to ``loss``."""
+    g = torch.Generator().manual_seed(0)
+    sup = torch.randn(n_sup, 3, *sup_hw, generator=g)
+    weak = torch.randn(n_unsup, 3, *unsup_hw, generator=g)
+    strong = torch.randn(n_unsup, 3, *(strong_hw or unsup_hw), generator=g)
+    sup_samples = []
+    for _ in range(n_sup):
+        s = SegDataSample(metainfo=dict(img_shape=sup_hw, padding_size=[0, 0, 0, 0]))
+        s.gt_sem_seg = PixelData(data=torch.randint(0, 19, (1, *sup_hw), generator=g))
+        sup_samples.append(s)
+    unsup_samples = [SegDataSample(metainfo=dict(img_shape=unsup_hw,
+                                                 padding_size=[0, 0, 0, 0]))
+                     for _ in range(n_unsup)]
+    return (dict(sup=sup, weak=weak, strong=strong),
+            dict(sup=sup_samples, unsup=unsup_samples))
+
+
 def test_views_of_different_shape_are_refused():
     model = MODELS.build(_model_cfg())
-    s = SegDataSample(metainfo=dict(img_shape=(32, 32), padding_size=[0, 0, 0, 0]))
+    inputs, samples = _uda_batch(strong_hw=(32, 40))
     with pytest.raises(ValueError, match='share geometry'):
-        model._unsup_loss(torch.rand(1, 3, 32, 32), torch.rand(1, 3, 32, 48), [s])
+        model.loss(inputs, samples)
+
+
+def _count_backbone_calls(model):
+    calls = []
+    model.backbone.register_forward_hook(lambda m, i, o: calls.append(i[0].shape[0]))
+    return calls
+
+
+@pytest.mark.parametrize('tsa', [None, 'linear'])
+def test_joint_student_pass_equals_two_passes(tsa):
+    """Batch norm in eval mode (no batch statistics, no dropout): the joint pass
+    gives the same losses and gradients as separate passes, in one backbone call."""
+    losses, grads, calls = {}, {}, {}
+    for mode in ('joint', 'separate'):
+        torch.manual_seed(0)  # the same initial weights for both
+        model = MODELS.build(_model_cfg(student_forward=mode, tsa_schedule=tsa,
+                                        confidence_threshold=0.0))
+        model.eval()
+        calls[mode] = _count_backbone_calls(model)
+        inputs, samples = _uda_batch()
+        hub = MessageHub.get_current_instance()
+        hub.update_info('iter', 5)
+        hub.update_info('max_iters', 10)
+        out = model.loss(inputs, samples)
+        total = sum(v for k, v in out.items() if 'loss' in k)
+        total.backward()
+        losses[mode] = {k: v.detach() for k, v in out.items()}
+        grads[mode] = model.decode_head.conv_seg.weight.grad.clone()
+    assert set(losses['joint']) == set(losses['separate'])
+    assert 'unsup.loss_consistency' in losses['joint']
+    for key, value in losses['joint'].items():
+        assert torch.allclose(value, losses['separate'][key], rtol=1e-4, atol=1e-6), key
+    assert torch.allclose(grads['joint'], grads['separate'], rtol=1e-4, atol=1e-7)
+    # one student call on 2 labeled + 2 strong images, then the teacher on the weak views
+    assert calls['joint'] == [4, 2]
+    assert calls['separate'] == [2, 2, 2]
+
+
+def test_joint_pass_falls_back_when_sizes_differ():
+    model = MODELS.build(_model_cfg(student_forward='joint', confidence_threshold=0.0))
+    calls = _count_backbone_calls(model)
+    inputs, samples = _uda_batch(sup_hw=(32, 48), unsup_hw=(32, 64))
+    out = model.loss(inputs, samples)
+    assert calls == [2, 2, 2]
+    assert torch.isfinite(out['unsup.loss_consistency'])
 
 
 def test_padding_is_excluded_from_the_consistency():

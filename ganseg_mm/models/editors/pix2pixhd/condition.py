@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from ganseg_mm.datasets.errors import DataValidationError
 
@@ -35,9 +34,10 @@ def make_condition(label: torch.Tensor, edge: torch.Tensor | None, num_classes: 
         raise DataValidationError(f'{source}: label ids {vals} outside [0, {num_classes}) '
                                   f'and not ignore ({ignore_index})')
     idx = torch.where(label == ignore_index, torch.full_like(label, num_classes), label)
-    cond = F.one_hot(idx, num_classes + 1).permute(0, 3, 1, 2).float()
-    if use_instance:
-        if edge is None:
-            edge = torch.zeros_like(label)
-        cond = torch.cat([cond, edge.float().unsqueeze(1).to(cond.device)], 1)
+    n, h, w = label.shape
+    # written in place (no int64 one-hot, permute copy or concatenation)
+    cond = torch.zeros((n, num_classes + 1 + int(use_instance), h, w), device=label.device)
+    cond.scatter_(1, idx.unsqueeze(1), 1.0)
+    if use_instance and edge is not None:
+        cond[:, num_classes + 1] = edge.to(cond.device)
     return cond
