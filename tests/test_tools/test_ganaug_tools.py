@@ -148,15 +148,21 @@ def test_bad_inputs_exit_2_and_keep_work(composed, tiny_demo_root, tmp_path, cap
         f.write(b'broken')
     assert 'not a readable PNG' in err(synth([GAN_DEMO, composed['ckpt'], '--root', out]))
     assert len(_images(out)) == 5
-    # composing with a requested class whose repository is empty
+    # composing with a requested class whose repository is empty: a copy of the
+    # repository with one class's regions removed
     compose = _tool('compose_labels')
-    with open(osp.join(composed['repo'], 'index.json')) as f:
-        regions = json.load(f)['regions']
-    empty = [c for c in range(19) if str(c) not in regions]
-    if empty:
-        assert 'empty repository' in err(compose(
-            [SEG_DEMO, '--repo', composed['repo'], '--out', str(tmp_path / 'e'),
-             '--classes', str(empty[0])] + _root_opt(tiny_demo_root)))
+    repo = str(tmp_path / 'repo_missing_class')
+    shutil.copytree(composed['repo'], repo)
+    with open(osp.join(repo, 'index.json')) as f:
+        index = json.load(f)
+    gone = sorted(index['regions'], key=int)[0]
+    del index['regions'][gone]
+    with open(osp.join(repo, 'index.json'), 'w') as f:
+        json.dump(index, f)
+    line = err(compose([SEG_DEMO, '--repo', repo, '--out', str(tmp_path / 'e'),
+                        '--classes', gone] + _root_opt(tiny_demo_root)))
+    assert f'class {gone} ' in line and 'empty repository' in line
+    assert not osp.exists(tmp_path / 'e' / 'compose_manifest.json')
     assert 'other parameters' in err(compose(
         [SEG_DEMO, '--repo', composed['repo'], '--out', composed['out'], '--num', '7']
         + _root_opt(tiny_demo_root)))
