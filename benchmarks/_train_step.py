@@ -19,22 +19,6 @@ import time
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
 
-def _shrink(pipeline, size):
-    for t in pipeline:
-        if t.type == 'RandomResize':
-            t.scale, t.ratio_range = (size[1], size[0]), (1.0, 1.0)
-        if t.type == 'RandomCrop':
-            t.crop_size = size
-
-
-def _loaders(cfg):
-    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        yield cfg[name]
-    for key, value in cfg.train_cfg.items():
-        if key.endswith('dataloader'):
-            yield value
-
-
 def _worker(config, root, work_dir, iters, size, options):
     sys.path.insert(0, REPO)
     import resource
@@ -44,22 +28,12 @@ def _worker(config, root, work_dir, iters, size, options):
     from mmengine.hooks import Hook
     from mmengine.runner import Runner
 
+    from ganseg_mm.demo.config import point_cfg_at_data
     cfg = Config.fromfile(osp.join(REPO, config))
-    for loader in _loaders(cfg):
-        loader.num_workers = 0
-        loader.persistent_workers = False
-        ds = loader.dataset
-        while 'dataset' in ds and 'data_root' not in ds:
-            ds.pipeline and _shrink(ds.pipeline, size)
-            ds = ds.dataset
-        ds.data_root = root
-        if 'pipeline' in ds:
-            _shrink(ds.pipeline, size)
-    cfg.model.data_preprocessor.size = size
-    cfg.train_cfg.update(max_iters=iters, val_interval=10**9)
+    point_cfg_at_data(cfg, root, size, iters, work_dir, jitter=False)
+    cfg.train_cfg.val_interval = 10**9
     cfg.default_hooks.checkpoint = dict(type='CheckpointHook', interval=10**9)
     cfg.default_hooks.logger.interval = 10**6
-    cfg.work_dir = work_dir
     cfg.merge_from_dict(options)
     times, t0 = [], [0.0]
 

@@ -8,7 +8,7 @@ loading excluded; the fastest steady iteration is reported. Inference: both
 models in one process, interleaved, fastest of 10 rounds.
 CE is measured before and after the CEGU runs and the faster run is kept, so
 drift of the machine does not favour CEGU.
-Targets (issue 4): step time <= 1.15x, inference 1.00x.
+Targets: step time <= 1.15x, inference 1.00x.
 """
 import os.path as osp
 import sys
@@ -31,8 +31,8 @@ def _inference(rounds):
     import ganseg_mm  # noqa: F401
     init_default_scope('mmseg')
     models = {}
-    for name, cfg in (('CE', 'configs/demo/deeplabv3_r18_demo.py'),
-                      ('CEGU', 'configs/demo/deeplabv3_r18_cegu_demo.py')):
+    for name, cfg in (('CE', 'configs/baseline/deeplabv3_r18_demo.py'),
+                      ('CEGU', 'configs/cegu/deeplabv3_r18_cegu_demo.py')):
         models[name] = MODELS.build(Config.fromfile(osp.join(REPO, cfg)).model).eval()
     models['CEGU'].load_state_dict(models['CE'].state_dict())
     x = torch.rand(2, 3, *SIZE)
@@ -56,13 +56,13 @@ def _measure(config, root, iters, downsample=1):
 
 def run(args):
     sys.path.insert(0, REPO)
-    from ganseg_mm.datasets import generate_demo_cityscapes
+    from ganseg_mm.demo import generate_demo_cityscapes
     root = tempfile.mkdtemp(prefix='bench_cegu_') + '/'
     generate_demo_cityscapes(root, num_train=8, num_val=1, height=SIZE[0], width=SIZE[1])
     iters = 6 if args.quick else 20
-    base = 'configs/demo/deeplabv3_r18_demo.py'
+    base = 'configs/baseline/deeplabv3_r18_demo.py'
     ce_runs = [_measure(base, root, iters)]
-    cegu_runs = {d: _measure('configs/demo/deeplabv3_r18_cegu_demo.py', root, iters, d)
+    cegu_runs = {d: _measure('configs/cegu/deeplabv3_r18_cegu_demo.py', root, iters, d)
                  for d in (1, 4)}
     ce_runs.append(_measure(base, root, iters))  # CE before and after: the faster
     ce = min(ce_runs, key=lambda r: r['step'])

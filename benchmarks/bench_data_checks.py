@@ -21,11 +21,11 @@ def run(args):
     import ganseg_mm  # noqa: F401
     from mmengine.registry import init_default_scope
     from mmseg.datasets import CityscapesDataset
-    from ganseg_mm.datasets import generate_demo_cityscapes
+    from ganseg_mm.demo import generate_demo_cityscapes
     init_default_scope('mmseg')
     root = tempfile.mkdtemp(prefix='bench_demo_')
     generate_demo_cityscapes(root, num_train=40, num_val=1)
-    base = Config.fromfile('configs/_base_/datasets/demo_cityscapes.py')
+    base = Config.fromfile('configs/baseline/deeplabv3_r18_demo.py')
     checked = base.train_pipeline
     plain = [t for t in checked if t['type'] != 'CheckSegMap']
     kw = dict(data_root=root, data_prefix=dict(img_path='leftImg8bit/train',

@@ -1,4 +1,4 @@
-"""DatasetGAN interpreter training: ours (bounded memory) vs the anchor's naive way.
+"""DatasetGAN interpreter training: ours (bounded memory) vs the naive way of nv-tlabs/datasetGAN_release.
 
 Naive (nv-tlabs/datasetGAN_release): every pixel's feature of every annotated
 image is upsampled to the output size and held in RAM (N x S x S x D floats),
@@ -13,7 +13,7 @@ peak RSS (``ru_maxrss``, includes ~0.6 GB of imports, reported as baseline).
 pixels/s counts trained pixels over the training steps (naive: feature
 building excluded, reported separately). Also: our gathered features vs the
 naive upsampled ones at the same pixels (max abs difference).
-Target (issue 6): <= 4 GB peak RSS for 16 images at 512x512 (512 px GAN).
+Target: <= 4 GB peak RSS for 16 images at 512x512 (512 px GAN).
 """
 import json
 import os
@@ -41,7 +41,7 @@ def _measure(mode, size, num_images, steps):
     import torch
 
     import ganseg_mm  # noqa: F401
-    from ganseg_mm.datasetgan.features import gather_features, synthesize, upsample_features
+    from ganseg_mm.models.utils.stylegan2_features import gather_features, synthesize, upsample_features
     from mmseg.registry import MODELS
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as d:
@@ -67,7 +67,7 @@ def _measure(mode, size, num_images, steps):
         return out
     if mode == 'naive':
         t = time.perf_counter()
-        feats = torch.empty(num_images * size * size, out['dim'])  # the anchor's array
+        feats = torch.empty(num_images * size * size, out['dim'])  # datasetGAN_release's array
         for b in range(num_images):
             _, maps = synthesize(gen, w[b:b + 1], model.layers)
             feats[b * size * size:(b + 1) * size * size] = upsample_features(maps, size)

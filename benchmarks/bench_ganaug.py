@@ -1,7 +1,7 @@
 """GAN augmentation: generator and synthesis throughput, mixed-loader throughput, composer speed.
 
 * generator images/s (bare forward, no_grad, batch 1) of the full Cityscapes
-  generator (configs/gan/pix2pixhd_cityscapes.py) at 256x512 and 512x1024;
+  generator (configs/ganaug/pix2pixhd_cityscapes.py) at 256x512 and 512x1024;
   ``--quick`` uses the demo generator instead (smoke run);
 * ``tools/synthesize.py``'s loop (``render_set``: read, condition, forward, PNG
   write) images/s as a ratio of the bare forward of the same generator on the
@@ -24,8 +24,8 @@ import tempfile
 import time
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-GAN_DEMO = 'configs/gan/pix2pixhd_demo.py'
-GAN_FULL = 'configs/gan/pix2pixhd_cityscapes.py'
+GAN_DEMO = 'configs/ganaug/pix2pixhd_demo.py'
+GAN_FULL = 'configs/ganaug/pix2pixhd_cityscapes.py'
 
 
 def _generator(config, device):
@@ -60,8 +60,8 @@ def _forward_rate(gen, size, batch, reps, device):
 def _bare_rate(gen, root, info, batch, device):
     """Forward only, on the same maps (conditions built beforehand)."""
     import torch
-    from ganseg_mm.models.editors.pix2pixhd.condition import instance_boundary, make_condition
-    from ganseg_mm.synthesis.label_io import read_instances, read_label
+    from ganseg_mm.utils.gan import instance_boundary, make_condition
+    from ganseg_mm.utils.labels import read_instances, read_label
     labs = sorted(glob.glob(osp.join(root, 'gtFine/train/synth/*_labelTrainIds.png')))
     conds = []
     for i in range(0, len(labs), batch):
@@ -84,7 +84,7 @@ def _bare_rate(gen, root, info, batch, device):
 
 def _synthesis_rates(gen, synth, info, batch, device, rounds, num):
     """(bare forward, render_set) images/s: interleaved rounds, best of each."""
-    from ganseg_mm.synthesis.renderer import render_set
+    from ganseg_mm.ganaug.renderer import render_set
     bare, loop = 0., 0.
     for _ in range(rounds):
         bare = max(bare, _bare_rate(gen, synth, info, batch, device))
@@ -103,7 +103,7 @@ def _loader_rates(real_root, synth_root, rounds):
     from mmengine.registry import init_default_scope
     from mmseg.registry import DATASETS
     init_default_scope('mmseg')
-    cfg = Config.fromfile(osp.join(REPO, 'configs/demo/deeplabv3_r18_ganaug_demo.py'))
+    cfg = Config.fromfile(osp.join(REPO, 'configs/ganaug/deeplabv3_r18_ganaug_demo.py'))
     mixed_cfg = cfg.train_dataloader.dataset
     mixed_cfg.dataset.data_root = real_root
     mixed_cfg.synthetic_root = synth_root
@@ -125,10 +125,10 @@ def run(args):
     os.chdir(REPO)
     import torch
     import ganseg_mm  # noqa: F401
-    from ganseg_mm.datasets import generate_demo_cityscapes
-    from ganseg_mm.synthesis.class_repository import build_repository
-    from ganseg_mm.synthesis.compose_set import compose_set
-    from tests.test_synthesis.ganaug_helpers import demo_files
+    from ganseg_mm.demo import generate_demo_cityscapes
+    from ganseg_mm.ganaug.class_repository import build_repository
+    from ganseg_mm.ganaug.compose_set import compose_set
+    from tests.test_ganaug.ganaug_helpers import demo_files
     from mmseg.datasets import CityscapesDataset
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     quick = args.quick

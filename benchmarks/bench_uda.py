@@ -9,7 +9,7 @@ default, or in two passes, ``'separate'``, shown for comparison). The
 consistency loss is active from the first iteration. The
 supervised run is measured before and after UDA and the faster one is kept,
 so drift of the machine does not favour UDA.
-Targets (issue 5): step time <= 2.2x, peak memory <= 2.0x.
+Targets: step time <= 2.2x, peak memory <= 2.0x.
 """
 import os
 import os.path as osp
@@ -20,13 +20,13 @@ sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from _train_step import REPO, measure  # noqa: E402
 
 SIZE = (256, 512)  # (h, w)
-SUP = 'configs/demo/deeplabv3_r18_1-8sup_demo.py'
-UDA = 'configs/demo/deeplabv3_r18_uda_demo.py'
+SUP = 'configs/uda/deeplabv3_r18_1-8sup_demo.py'
+UDA = 'configs/uda/deeplabv3_r18_uda_demo.py'
 
 
 def run(args):
     sys.path.insert(0, REPO)
-    from ganseg_mm.datasets import generate_demo_cityscapes
+    from ganseg_mm.demo import generate_demo_cityscapes
     from ganseg_mm.datasets.splits import make_splits, write_splits
     root = tempfile.mkdtemp(prefix='bench_uda_') + '/'
     generate_demo_cityscapes(root, num_train=16, num_val=1, height=SIZE[0], width=SIZE[1])

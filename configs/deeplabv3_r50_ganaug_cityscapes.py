@@ -1,13 +1,4 @@
-# GAN augmentation (seed 000, docs/ganaug.md): mmseg's DeepLabV3-R50 Cityscapes
-# baseline trained on Cityscapes train mixed with the pix2pixHD-synthesized
-# rare-class set in data/cityscapes_ganaug/ (tools/extract_classes.py,
-# tools/compose_labels.py, tools/synthesize.py). Only the training data differs.
-_base_ = './deeplabv3_r50_cityscapes.py'
-train_dataloader = dict(dataset=dict(
-    _delete_=True,
-    type='GANAugmentedDataset',
-    dataset=_base_.train_dataloader.dataset,
-    synthetic_root='data/cityscapes_ganaug/',
-    mode='ratio',
-    synthetic_ratio=0.25,
-    seed=0))
+# Short name of ./ganaug/deeplabv3_r50_ganaug_cityscapes.py (configs live in one
+# folder per method; this alias keeps `python tools/train.py
+# configs/deeplabv3_r50_ganaug_cityscapes.py` working).
+_base_ = './ganaug/deeplabv3_r50_ganaug_cityscapes.py'

@@ -1,9 +1,11 @@
-"""Shared fixtures: the project's own tiny demo data, made once per session."""
+"""Shared fixtures: the project's own tiny demo data and a tiny StyleGAN2, made
+once per session."""
 import os
 import os.path as osp
 import shutil
 
 import pytest
+import torch
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -16,7 +18,7 @@ def repo_root():
 @pytest.fixture(scope='session')
 def tiny_demo_root(tmp_path_factory):
     """12 train / 4 val demo scenes at 128x256 (Cityscapes layout)."""
-    from ganseg_mm.datasets import generate_demo_cityscapes
+    from ganseg_mm.demo import generate_demo_cityscapes
     root = str(tmp_path_factory.mktemp('demo') / 'demo_cityscapes')
     generate_demo_cityscapes(root, num_train=12, num_val=4, seed=0)
     return root
@@ -46,3 +48,39 @@ def demo_copy(tiny_demo_root, tmp_path):
 
 def pytest_configure(config):
     os.environ.setdefault('OMP_NUM_THREADS', '2')
+
+
+TINY_GAN = """
+_base_ = ['mmagic::_base_/models/base_styleganv2.py']
+custom_imports = dict(imports=['ganseg_mm', 'ganseg_mm.models.editors'],
+                      allow_failed_imports=False)
+model = dict(
+    generator=dict(type='SlimStyleGAN2Generator', out_size=16, style_channels=16,
+                   num_mlps=2, channel_multiplier=1, max_channels=8),
+    discriminator=dict(type='SlimStyleGAN2Discriminator', in_size=16, max_channels=8))
+"""
+
+
+@pytest.fixture(scope='session')
+def tiny_gan(tmp_path_factory):
+    """(config path, checkpoint path) of a seeded, untrained 16 px generator
+    saved like mmagic's checkpoints (generator + generator_ema)."""
+    import ganseg_mm.models.editors  # noqa: F401  (registers the slim StyleGAN2)
+    from mmagic.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    d = tmp_path_factory.mktemp('tiny_gan')
+    cfg_path = str(d / 'tiny_gan.py')
+    with open(cfg_path, 'w') as f:
+        f.write(TINY_GAN)
+    torch.manual_seed(0)
+    with DefaultScope.overwrite_default_scope('mmagic'):
+        gen = MODELS.build(Config.fromfile(cfg_path).model.generator)
+    sd = {}
+    for k, v in gen.state_dict().items():
+        sd['generator.' + k] = v
+        sd['generator_ema.module.' + k] = v
+    ckpt = str(d / 'gan.pth')
+    torch.save(dict(state_dict=sd, meta=dict()), ckpt)
+    assert osp.isfile(ckpt)
+    return cfg_path, ckpt

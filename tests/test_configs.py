@@ -21,7 +21,6 @@ ALL_CONFIGS = sorted(
 # iterations by their method's own test file, named here.
 METHOD_TESTS = {
     'ganaug': 'tests/test_configs_ganaug.py',
-    'configs/gan/': 'tests/test_configs_ganaug.py',
     'datasetgan': 'tests/test_configs_datasetgan.py',
     'uda': 'tests/test_configs_uda.py',
     '1-8sup': 'tests/test_configs_uda.py',
@@ -39,8 +38,8 @@ CONFIGS = [c for c in ALL_CONFIGS if _method_test(c) is None]
 
 
 def test_config_list_is_not_empty():
-    assert 'configs/demo/deeplabv3_r18_demo.py' in CONFIGS
-    assert 'configs/deeplabv3_r50_cityscapes.py' in CONFIGS
+    assert 'configs/baseline/deeplabv3_r18_demo.py' in CONFIGS
+    assert 'configs/baseline/deeplabv3_r50_cityscapes.py' in CONFIGS
 
 
 @pytest.mark.parametrize('config', [c for c in ALL_CONFIGS if _method_test(c)])

@@ -26,8 +26,8 @@ GAN_DEMO = 'configs/datasetgan/stylegan2_64_demo.py'
 GAN_FULL = 'configs/datasetgan/stylegan2_512_cityscapes.py'
 INTERP_DEMO = 'configs/datasetgan/interpreter_demo.py'
 INTERP_FULL = 'configs/datasetgan/interpreter_cityscapes.py'
-SEG_DEMO = 'configs/demo/deeplabv3_r18_datasetgan_demo.py'
-SEG_FULL = 'configs/deeplabv3_r50_datasetgan_cityscapes.py'
+SEG_DEMO = 'configs/datasetgan/deeplabv3_r18_datasetgan_demo.py'
+SEG_FULL = 'configs/datasetgan/deeplabv3_r50_datasetgan_cityscapes.py'
 
 pytestmark = pytest.mark.slow
 

@@ -1,10 +1,10 @@
 """Every GAN-augmentation config trains two iterations on tiny data.
 
-configs/gan/pix2pixhd_demo.py and configs/gan/pix2pixhd_cityscapes.py run through
+configs/ganaug/pix2pixhd_demo.py and configs/ganaug/pix2pixhd_cityscapes.py run through
 mmagic's GAN machinery (the Cityscapes one with its VGG loss on a random VGG, since
 no weights can be downloaded here, and narrower layers for CPU time);
-configs/deeplabv3_r50_ganaug_cityscapes.py, configs/deeplabv3_r18_ganaug_cityscapes.py
-and configs/demo/deeplabv3_r18_ganaug_demo.py train on the tiny demo data mixed with
+configs/deeplabv3_r50_ganaug_cityscapes.py (alias), configs/ganaug/deeplabv3_r{18,50}_ganaug_cityscapes.py
+and configs/ganaug/deeplabv3_r18_ganaug_demo.py train on the tiny demo data mixed with
 a tiny synthetic set.
 """
 import glob
@@ -19,15 +19,16 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from tests.test_synthesis.ganaug_helpers import make_synthetic_set
+from tests.test_ganaug.ganaug_helpers import make_synthetic_set
 from tests.utils import point_cfg_at_demo
 
 REPO = osp.dirname(osp.abspath(__file__))
 REPO = osp.dirname(REPO) if osp.basename(REPO) == 'tests' else REPO
-GAN_CONFIGS = ['configs/gan/pix2pixhd_demo.py', 'configs/gan/pix2pixhd_cityscapes.py']
+GAN_CONFIGS = ['configs/ganaug/pix2pixhd_demo.py', 'configs/ganaug/pix2pixhd_cityscapes.py']
 SEG_CONFIGS = ['configs/deeplabv3_r50_ganaug_cityscapes.py',
-               'configs/deeplabv3_r18_ganaug_cityscapes.py',
-               'configs/demo/deeplabv3_r18_ganaug_demo.py']
+               'configs/ganaug/deeplabv3_r50_ganaug_cityscapes.py',
+               'configs/ganaug/deeplabv3_r18_ganaug_cityscapes.py',
+               'configs/ganaug/deeplabv3_r18_ganaug_demo.py']
 
 
 def _gan_cfg(config, root, work_dir, iters=2):
@@ -98,11 +99,27 @@ def synth_root(tiny_demo_root, tmp_path_factory):
 @pytest.mark.parametrize('config', SEG_CONFIGS)
 def test_seg_config_changes_only_training_data(config):
     cfg = Config.fromfile(osp.join(REPO, config))
-    base = Config.fromfile(osp.join(REPO, cfg.filename.replace('_ganaug', '')))
+    name = osp.basename(cfg.filename).replace('_ganaug', '')  # the baseline it extends
+    base = Config.fromfile(osp.join(REPO, 'configs', 'baseline', name))
     assert cfg.default_scope == 'mmseg' and 'ganseg_mm' in cfg.custom_imports['imports']
     ds = cfg.train_dataloader.dataset
     assert ds.type == 'GANAugmentedDataset' and ds.dataset == base.train_dataloader.dataset
     assert cfg.model == base.model and cfg.val_dataloader == base.val_dataloader
+
+
+def test_short_alias_is_the_ganaug_config():
+    alias, full = (Config.fromfile(osp.join(REPO, c)) for c in SEG_CONFIGS[:2])
+    assert alias.to_dict() == full.to_dict()
+
+
+def test_demo_gan_config_changes_only_data_and_size():
+    demo, full = (Config.fromfile(osp.join(REPO, c)) for c in GAN_CONFIGS)
+    assert demo.model.type == full.model.type and demo.model.gan_type == full.model.gan_type
+    assert demo.model.feat_match_weight == full.model.feat_match_weight
+    assert demo.model.data_preprocessor == full.model.data_preprocessor
+    assert demo.train_dataloader.dataset.type == full.train_dataloader.dataset.type
+    assert demo.optim_wrapper.generator.optimizer.betas == \
+        full.optim_wrapper.generator.optimizer.betas
 
 
 @pytest.mark.slow
@@ -129,7 +146,7 @@ def test_gan_demo_config_trains_with_two_processes(tiny_demo_root, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHON=sys.executable, PORT='29637')
     root = tiny_demo_root.rstrip('/') + '/'
     r = subprocess.run(
-        ['bash', 'tools/dist_train.sh', 'configs/gan/pix2pixhd_demo.py', '2', '--work-dir',
+        ['bash', 'tools/dist_train.sh', 'configs/ganaug/pix2pixhd_demo.py', '2', '--work-dir',
          str(tmp_path), '--cfg-options', 'train_cfg.max_iters=2',
          f'train_dataloader.dataset.data_root={root}', 'train_dataloader.num_workers=0',
          'train_dataloader.persistent_workers=False', 'default_hooks.checkpoint.interval=2'],

@@ -15,13 +15,20 @@ from tests.utils import point_cfg_at_demo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 UDA_CONFIGS = [
-    'configs/deeplabv3_r18_uda_cityscapes.py',
-    'configs/deeplabv3_r50_uda_cityscapes.py',
-    'configs/unet-s5-d16_fcn_uda_cityscapes.py',
-    'configs/demo/deeplabv3_r18_uda_demo.py',
-    'configs/demo/unet-s5-d16_uda_demo.py',
+    'configs/uda/deeplabv3_r18_uda_cityscapes.py',
+    'configs/uda/deeplabv3_r50_uda_cityscapes.py',
+    'configs/uda/unet-s5-d16_fcn_uda_cityscapes.py',
+    'configs/uda/deeplabv3_r18_uda_demo.py',
+    'configs/uda/unet-s5-d16_uda_demo.py',
 ]
-SUPERVISED_TWINS = ['configs/demo/deeplabv3_r18_1-8sup_demo.py']
+SUPERVISED_TWINS = ['configs/uda/deeplabv3_r18_1-8sup_cityscapes.py',
+                    'configs/uda/deeplabv3_r50_1-8sup_cityscapes.py',
+                    'configs/uda/deeplabv3_r18_1-8sup_demo.py']
+PAIRS = [('configs/uda/deeplabv3_r18_1-8sup_cityscapes.py',
+          'configs/uda/deeplabv3_r18_uda_cityscapes.py'),
+         ('configs/uda/deeplabv3_r50_1-8sup_cityscapes.py',
+          'configs/uda/deeplabv3_r50_uda_cityscapes.py'),
+         ('configs/uda/deeplabv3_r18_1-8sup_demo.py', 'configs/uda/deeplabv3_r18_uda_demo.py')]
 
 
 @pytest.mark.parametrize('config', UDA_CONFIGS + SUPERVISED_TWINS)
@@ -35,6 +42,19 @@ def test_config_inherits_and_reads_the_1_8_split(config):
         assert cfg.train_cfg.type == 'UDAIterBasedTrainLoop'
         assert cfg.train_cfg.unlabeled_dataloader.dataset.dataset.ann_file == \
             'splits/1-8_seed0_unlabeled.txt'
+
+
+@pytest.mark.parametrize('sup,uda', PAIRS)
+def test_uda_config_is_its_supervised_reference_plus_unlabeled_part(sup, uda):
+    """Same labeled data, schedule and network: only the model wrapper, its
+    preprocessor, the loop and the unlabeled loader differ."""
+    s, u = (Config.fromfile(osp.join(REPO, c)) for c in (sup, uda))
+    assert s.train_dataloader == u.train_dataloader and s.val_dataloader == u.val_dataloader
+    assert s.optim_wrapper == u.optim_wrapper and s.param_scheduler == u.param_scheduler
+    assert u.train_cfg.max_iters == s.train_cfg.max_iters
+    for key in ('backbone', 'decode_head', 'auxiliary_head'):
+        assert s.model[key] == u.model[key], key
+    assert s.model.type == 'EncoderDecoder' and u.model.type == 'UDAEncoderDecoder'
 
 
 @pytest.mark.slow

@@ -36,8 +36,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ganseg_mm.synthesis.analysis import class_frequencies, iou_table, rank_correlation
-    from ganseg_mm.synthesis.cli import dataset_files, exit_on_bad_data
+    from ganseg_mm.ganaug.analysis import class_frequencies, iou_table, rank_correlation
+    from ganseg_mm.ganaug.label_io import dataset_files
+    from ganseg_mm.utils.cli import run_tool
     from ganseg_mm.utils.io import atomic_write_text
     from ganseg_mm.utils.plots import scatter_png
 
@@ -48,7 +49,7 @@ def main(argv=None) -> int:
         out = dict(frequencies=osp.join(args.out, 'class_frequencies.json'))
         if args.metrics:
             if not osp.isfile(args.metrics):
-                from ganseg_mm.datasets.errors import DataValidationError
+                from ganseg_mm.utils.errors import DataValidationError
                 raise DataValidationError(f'{args.metrics}: metrics file not found')
             with open(args.metrics) as f:
                 ious = iou_table(json.load(f), names)
@@ -64,9 +65,9 @@ def main(argv=None) -> int:
                         highlight=[freq['frequency'][i] < args.rare for i in keep])
             out['spearman_freq_iou'] = round(freq['spearman_freq_iou'], 3)
         if args.gan_config:
-            from ganseg_mm.synthesis.analysis import gan_colour_error
-            from ganseg_mm.synthesis.renderer import load_generator
-            gen, info = load_generator(args.gan_config, args.gan_checkpoint)
+            from ganseg_mm.ganaug.analysis import gan_colour_error
+            from ganseg_mm.ganaug.renderer import load_pix2pixhd
+            gen, info = load_pix2pixhd(args.gan_config, args.gan_checkpoint)
             err = gan_colour_error(gen, info, files)
             out['gan_colour_error'] = osp.join(args.out, 'gan_colour_error.json')
             atomic_write_text(out['gan_colour_error'], json.dumps(err, indent=1))
@@ -76,7 +77,7 @@ def main(argv=None) -> int:
             iou = f'  IoU {freq["iou"][i]:6.2f}' if 'iou' in freq else ''
             print(f'{i:>3} {n:<14} freq {freq["frequency"][i]:.4f}{iou}')
         print(json.dumps(out))
-    return exit_on_bad_data(run)
+    return run_tool(run)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-"""Compose new label maps from class repositories (seed 000 "reconstruction").
+"""Compose new label maps from class repositories (the "reconstruction" step of pixel-level GAN augmentation).
 
     python tools/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
         [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0]
@@ -44,8 +44,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ganseg_mm.synthesis.cli import dataset_files, exit_on_bad_data
-    from ganseg_mm.synthesis.compose_set import compose_set
+    from ganseg_mm.ganaug.label_io import dataset_files
+    from ganseg_mm.utils.cli import run_tool
+    from ganseg_mm.ganaug.compose_set import compose_set
 
     def run():
         files, _, _ = dataset_files(args.config, args.split, args.cfg_options)
@@ -55,7 +56,7 @@ def main(argv=None) -> int:
         print(json.dumps(dict(out=args.out, maps=len(man['maps']),
                               distance_before=round(man['distance_before'], 4),
                               distance_after=round(man['distance_after'], 4))))
-    return exit_on_bad_data(run)
+    return run_tool(run)
 
 
 if __name__ == '__main__':

@@ -1,4 +1,4 @@
-"""Build class repositories from a dataset's label maps (seed 000 "class extraction").
+"""Build class repositories from a dataset's label maps (the "class extraction" step of pixel-level GAN augmentation).
 
     python tools/extract_classes.py CONFIG --split train --out REPO_DIR
 
@@ -26,8 +26,9 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ganseg_mm.synthesis.class_repository import build_repository
-    from ganseg_mm.synthesis.cli import dataset_files, exit_on_bad_data
+    from ganseg_mm.ganaug.class_repository import build_repository
+    from ganseg_mm.ganaug.label_io import dataset_files
+    from ganseg_mm.utils.cli import run_tool
 
     def run():
         files, names, ignore = dataset_files(args.config, args.split, args.cfg_options)
@@ -36,7 +37,7 @@ def main(argv=None) -> int:
                 for c, s in ((int(k), v) for k, v in index['stats'].items())]
         print('\n'.join(rows))
         print(json.dumps(dict(out=args.out, sources=len(files))))
-    return exit_on_bad_data(run)
+    return run_tool(run)
 
 
 if __name__ == '__main__':

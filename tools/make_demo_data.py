@@ -6,7 +6,7 @@ Deterministic and resumable; refuses a ROOT generated with other parameters.
 import argparse
 import sys
 
-from ganseg_mm.datasets.demo_data import generate_demo_cityscapes
+from ganseg_mm.demo import generate_demo_cityscapes
 
 
 def main(argv=None) -> int:

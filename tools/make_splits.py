@@ -15,7 +15,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 import ganseg_mm  # noqa: F401
-from ganseg_mm.datasets import DataValidationError, check_dataset_cfg
+from ganseg_mm.datasets import check_dataset_cfg
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.datasets.splits import dataset_sample_names, make_splits, write_splits
 
 

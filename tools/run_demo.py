@@ -19,18 +19,18 @@ HERE = osp.dirname(osp.abspath(__file__))
 ROOT = osp.dirname(HERE)
 sys.path.insert(0, ROOT)
 
-from ganseg_mm.datasets.demo_data import generate_demo_cityscapes  # noqa: E402
+from ganseg_mm.demo import generate_demo_cityscapes  # noqa: E402
 from ganseg_mm.utils.report import format_iou_table  # noqa: E402
 
 # name -> (config, preparation steps it needs); later methods add theirs here
 EXPERIMENTS = {
-    'baseline': ('configs/demo/deeplabv3_r18_demo.py', []),
-    'cegu': ('configs/demo/deeplabv3_r18_cegu_demo.py', []),
-    'sup-1/8': ('configs/demo/deeplabv3_r18_1-8sup_demo.py', ['splits']),
-    'uda-1/8': ('configs/demo/deeplabv3_r18_uda_demo.py', ['splits']),
-    'ganaug': ('configs/demo/deeplabv3_r18_ganaug_demo.py', ['ganaug']),
+    'baseline': ('configs/baseline/deeplabv3_r18_demo.py', []),
+    'cegu': ('configs/cegu/deeplabv3_r18_cegu_demo.py', []),
+    'sup-1/8': ('configs/uda/deeplabv3_r18_1-8sup_demo.py', ['splits']),
+    'uda-1/8': ('configs/uda/deeplabv3_r18_uda_demo.py', ['splits']),
+    'ganaug': ('configs/ganaug/deeplabv3_r18_ganaug_demo.py', ['ganaug']),
     # after 'baseline': its checkpoint is the demo's stand-in annotator
-    'datasetgan': ('configs/demo/deeplabv3_r18_datasetgan_demo.py', ['datasetgan']),
+    'datasetgan': ('configs/datasetgan/deeplabv3_r18_datasetgan_demo.py', ['datasetgan']),
 }
 GANAUG_SYNTH = 'data/demo_cityscapes_ganaug'  # synthetic_root of the ganaug demo config
 RARE_IMAGE_SHARE = 0.15
@@ -45,7 +45,7 @@ def prepare_splits(data_root: str, work_dir: str) -> None:
     """The 1/8 labeled / 7/8 unlabeled split files the UDA demo configs read."""
     if osp.isfile(osp.join(data_root, 'splits', '1-8_seed0_unlabeled.txt')):
         return
-    run([sys.executable, 'tools/make_splits.py', 'configs/demo/deeplabv3_r18_demo.py',
+    run([sys.executable, 'tools/make_splits.py', 'configs/baseline/deeplabv3_r18_demo.py',
          '--fractions', '1/8', '--cfg-options',
          f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/'])
 
@@ -57,17 +57,17 @@ def prepare_ganaug(data_root: str, work_dir: str) -> None:
     wd = osp.join(work_dir, 'ganaug-synthesis')
     gan_wd = osp.join(wd, 'pix2pixhd')
     root_opt = ['--cfg-options', f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/']
-    run([sys.executable, 'tools/train.py', 'configs/gan/pix2pixhd_demo.py', '--work-dir',
+    run([sys.executable, 'tools/train.py', 'configs/ganaug/pix2pixhd_demo.py', '--work-dir',
          gan_wd, *root_opt])
-    run([sys.executable, 'tools/extract_classes.py', 'configs/demo/deeplabv3_r18_demo.py',
+    run([sys.executable, 'tools/extract_classes.py', 'configs/baseline/deeplabv3_r18_demo.py',
          '--split', 'train', '--out', osp.join(wd, 'repository'), *root_opt])
     shutil.rmtree(osp.join(ROOT, GANAUG_SYNTH), ignore_errors=True)  # a new GAN: a new set
-    run([sys.executable, 'tools/compose_labels.py', 'configs/demo/deeplabv3_r18_demo.py',
+    run([sys.executable, 'tools/compose_labels.py', 'configs/baseline/deeplabv3_r18_demo.py',
          '--repo', osp.join(wd, 'repository'), '--out', GANAUG_SYNTH, '--num', '100',
          '--target', 'sqrt', '--seed', '0', *root_opt])
     with open(osp.join(ROOT, gan_wd, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    run([sys.executable, 'tools/synthesize.py', 'configs/gan/pix2pixhd_demo.py', ckpt,
+    run([sys.executable, 'tools/synthesize.py', 'configs/ganaug/pix2pixhd_demo.py', ckpt,
          '--root', GANAUG_SYNTH, '--batch-size', '8'])
 
 
@@ -90,7 +90,7 @@ def prepare_datasetgan(data_root: str, work_dir: str) -> None:
          f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/leftImg8bit/train'])
     run([py, 'tools/datasetgan/generate_samples.py', gan, ckpt, f'{w}/samples', '--num', '32',
          '--no-ema'])
-    run([py, 'tools/datasetgan/annotate_with_segmenter.py', 'configs/demo/deeplabv3_r18_demo.py',
+    run([py, 'tools/datasetgan/annotate_with_segmenter.py', 'configs/baseline/deeplabv3_r18_demo.py',
          annotator, f'{w}/samples', f'{w}/annotator_masks', '--num', '16'])
     run([py, 'tools/datasetgan/import_annotations.py', f'{w}/samples', f'{w}/annotator_masks',
          f'{w}/annotations'])

@@ -1,4 +1,4 @@
-"""Render composed label maps into a synthetic dataset (seed 000 "synthesis").
+"""Render composed label maps into a synthetic dataset (the "synthesis" step of pixel-level GAN augmentation).
 
     python tools/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
         [--batch-size 8] [--size H W] [--shard i/n] [--device cuda]
@@ -17,6 +17,8 @@ import os
 import os.path as osp
 import sys
 
+from ganseg_mm.utils.cli import resolve_shard, run_tool, shard_arg
+
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -28,7 +30,7 @@ def parse_args(argv=None):
     p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
                    help='render at this size (e.g. the GAN training size) and resize the '
                    'image back to the label size')
-    p.add_argument('--shard', help='i/n: render every n-th map from i (default: torchrun '
+    p.add_argument('--shard', type=shard_arg, help='i/n: render every n-th map from i (default: torchrun '
                    'RANK/WORLD_SIZE or 0/1)')
     p.add_argument('--device', default='cpu')
     return p.parse_args(argv)
@@ -36,16 +38,15 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ganseg_mm.synthesis.cli import exit_on_bad_data, parse_shard
-    from ganseg_mm.synthesis.compose_set import COMPOSE_MANIFEST
-    from ganseg_mm.synthesis.renderer import file_digest, load_generator, render_set
-    shard = parse_shard(args.shard)
+    from ganseg_mm.ganaug.compose_set import COMPOSE_MANIFEST
+    from ganseg_mm.ganaug.renderer import file_digest, load_pix2pixhd, render_set
+    shard = resolve_shard(args.shard)
     device = args.device
     if device == 'cuda' and 'LOCAL_RANK' in os.environ:
         device = f'cuda:{os.environ["LOCAL_RANK"]}'
 
     def run():
-        gen, info = load_generator(args.config, args.checkpoint, device)
+        gen, info = load_pix2pixhd(args.config, args.checkpoint, device)
         cpath = osp.join(args.root, COMPOSE_MANIFEST)
         fingerprint = dict(generator=file_digest(args.checkpoint),
                            config=osp.basename(args.config),
@@ -54,7 +55,7 @@ def main(argv=None) -> int:
         res = render_set(args.root, gen, info, fingerprint, args.split, args.batch_size,
                          shard, tuple(args.size) if args.size else None, device)
         print(json.dumps(dict(res, shard=f'{shard[0]}/{shard[1]}')))
-    return exit_on_bad_data(run)
+    return run_tool(run)
 
 
 if __name__ == '__main__':

@@ -10,11 +10,11 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
+from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from ganseg_mm.utils.cli import load_tool_cfg, run_checked
+from ganseg_mm.utils.cli import add_runner_args, load_tool_cfg, run_checked
 from ganseg_mm.utils.io import atomic_write_text
 
 
@@ -28,15 +28,8 @@ def parse_args(argv=None):
     parser.add_argument('--show-dir', help='directory to save painted predictions')
     parser.add_argument('--wait-time', type=float, default=2, help='interval of show (s)')
     parser.add_argument('--metrics-out', help='write the metrics dict as JSON here')
-    parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
-        help='override some settings in the used config, the key-value pair '
-        'in xxx=yyy format will be merged into config file.')
-    parser.add_argument(
-        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
-        help='job launcher')
+    add_runner_args(parser)
     parser.add_argument('--tta', action='store_true', help='test time augmentation')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)

@@ -1,66 +1,23 @@
-# DatasetGAN demo, step 3: the style interpreter (ensemble of 10 MLPs) on the
-# per-pixel features of the demo StyleGAN2 (configs/datasetgan/stylegan2_64_demo.py),
-# trained on the 16 annotated samples with mmengine's Runner:
+# DatasetGAN demo, step 3: ./interpreter_cityscapes.py on the per-pixel features
+# of the demo StyleGAN2 (./stylegan2_64_demo.py), trained on its 16 annotated
+# samples; only the data and the size change:
 #   python tools/train.py configs/datasetgan/interpreter_demo.py
-# Validation = whole-image mIoU of the annotated samples (the anchor also
-# fits all annotations and stops on a plateau); EarlyStoppingHook stops when
-# it no longer improves. Hold images out with the datasets' `subset`.
-_base_ = 'mmseg::_base_/default_runtime.py'
-custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
-default_scope = 'mmseg'
-
+_base_ = './interpreter_cityscapes.py'
 work = 'work_dirs/demo/datasetgan/'
 gan_config = 'configs/datasetgan/stylegan2_64_demo.py'
 gan_checkpoint = work + 'stylegan2/iter_600.pth'
-samples_dir = work + 'samples'
-ann_dir = work + 'annotations'
-classes = ('road', 'sidewalk', 'building', 'wall', 'fence', 'pole', 'traffic light',
-           'traffic sign', 'vegetation', 'terrain', 'sky', 'person', 'rider', 'car',
-           'truck', 'bus', 'train', 'motorcycle', 'bicycle')
-
+dataset = dict(samples_dir=work + 'samples', ann_dir=work + 'annotations',
+               gan_config=gan_config)
 model = dict(
-    type='DatasetGANInterpreter',
-    gan_config=gan_config,
-    gan_checkpoint=gan_checkpoint,
+    gan_config=gan_config, gan_checkpoint=gan_checkpoint,
     # mmagic's EMA generator (momentum 2e-4) is still near its initial weights
     # after the demo's 600 iterations: use the raw generator (samples were made
     # with generate_samples.py --no-ema)
-    use_ema=False,
-    layers=None,  # all synthesis layers (conv1 + both convs of every block)
-    pixels_per_image=1024,
-    head=dict(type='DatasetGANInterpreterHead', num_classes=len(classes), num_members=10))
-
-dataset = dict(type='DatasetGANAnnotationDataset', samples_dir=samples_dir,
-               ann_dir=ann_dir, classes=classes, gan_config=gan_config)
-train_dataloader = dict(
-    batch_size=2, num_workers=0, persistent_workers=False,
-    sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'), dataset=dataset)
-val_dataloader = dict(
-    batch_size=4, num_workers=0, persistent_workers=False,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'), dataset=dataset)
-val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
+    use_ema=False, pixels_per_image=1024)
+train_dataloader = dict(dataset=dataset)
+val_dataloader = dict(batch_size=4, dataset=dataset)
 test_dataloader = val_dataloader
-test_evaluator = val_evaluator
-
-# anchor: Adam 1e-3, batch 64 pixels, <= 100 epochs with early stopping; here
-# 2048 pixels (2 images x 1024) per step, freshly sampled every step
-optim_wrapper = dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3))
 max_iters = 300
 val_interval = 50
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=max_iters, val_interval=val_interval)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
-default_hooks = dict(
-    timer=dict(type='IterTimerHook'),
-    logger=dict(type='LoggerHook', interval=25, log_metric_by_epoch=False),
-    param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=val_interval,
-                    max_keep_ckpts=1, save_best='mIoU', rule='greater'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater',
-                     min_delta=0.5, patience=2)]
-log_processor = dict(by_epoch=False)
-visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
-randomness = dict(seed=0)
+train_cfg = dict(max_iters=max_iters, val_interval=val_interval)
+default_hooks = dict(checkpoint=dict(interval=val_interval))

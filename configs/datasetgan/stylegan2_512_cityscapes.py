@@ -3,7 +3,8 @@
 #   bash tools/dist_train.sh configs/datasetgan/stylegan2_512_cityscapes.py 8
 # (8 GPUs x batch 4; not run here: no GPU, no Cityscapes).
 _base_ = ['mmagic::_base_/models/base_styleganv2.py', 'mmagic::_base_/gen_default_runtime.py']
-custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
+custom_imports = dict(imports=['ganseg_mm', 'ganseg_mm.models.editors'],
+                      allow_failed_imports=False)
 gan_size = 512
 model = dict(generator=dict(out_size=gan_size, style_channels=512, channel_multiplier=2),
              discriminator=dict(in_size=gan_size, channel_multiplier=2))

@@ -1,13 +1,13 @@
-"""DatasetGAN: StyleGAN2 per-pixel features, annotation import, dataset generation.
+"""DatasetGAN (Zhang et al., CVPR 2021), offline pipeline as plain functions
+called by the tools in ``tools/datasetgan/``:
 
-- :mod:`.slim_stylegan2`: mmagic's StyleGAN2 with a channel cap (CPU demo).
-- :mod:`.features`: layer hooks, bounded-memory per-pixel feature gathering.
-- :mod:`.annotations`: latent files, PNG/labelme annotation import and checks.
-- :mod:`.dataset`, :mod:`.interpreter`: what ``tools/train.py`` trains.
-- :mod:`.uncertainty`: majority vote, JS uncertainty, image scores.
+- :mod:`.annotations`: latent files, PNG/labelme annotation import;
+- :mod:`.interpreter`: loading a trained interpreter;
+- :mod:`.generation`: sampling latents, labelling, uncertainty filtering.
+
+The registered parts live in the folders of their kind: the interpreter model
+in ``models/segmentors``, its MLP-ensemble head in ``models/decode_heads``, the
+slim StyleGAN2 in ``models/editors/stylegan2``, the annotation dataset in
+``datasets``; per-pixel features and the ensemble uncertainty in
+``models/utils``.
 """
-from . import slim_stylegan2  # noqa: F401  (registers in mmagic's MODELS)
-from .dataset import DatasetGANAnnotationDataset
-from .interpreter import DatasetGANInterpreter
-
-__all__ = ['DatasetGANAnnotationDataset', 'DatasetGANInterpreter']

@@ -21,7 +21,7 @@ from mmengine.utils import ProgressBar
 
 from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
 
-from .uncertainty import image_score, keep_mask
+from ganseg_mm.models.utils.ensemble_uncertainty import image_score, keep_mask
 
 IMG_SUFFIX, SEG_SUFFIX = '_leftImg8bit.png', '_gtFine_labelTrainIds.png'
 
@@ -49,17 +49,6 @@ def mean_latent(generator, num: int = 4096, seed: int = 12345) -> torch.Tensor:
     return generator.style_mapping(z.to(next(generator.parameters()).device)).mean(0)
 
 
-def parse_shard(text: str):
-    """``'i/n'`` -> (i, n) with 0 <= i < n."""
-    try:
-        i, n = (int(t) for t in text.split('/'))
-    except ValueError:
-        raise ValueError(f'--shard must be i/n, got {text!r}') from None
-    if not (n >= 1 and 0 <= i < n):
-        raise ValueError(f'--shard must be i/n with 0 <= i < n, got {text!r}')
-    return i, n
-
-
 def image_name(i: int) -> str:
     return f'datasetgan_{i:06d}'
 
@@ -78,7 +67,7 @@ def label_images(model, out_dir: str, num: int, seed: int, shard=(0, 1), batch_s
         imgs, labels, js = model.label_latents(w)
         for k, i in enumerate(idx):
             name = osp.join(work, image_name(i))
-            atomic_write_png(name + IMG_SUFFIX, imgs[k].numpy())  # BGR, see to_uint8
+            atomic_write_png(name + IMG_SUFFIX, imgs[k])  # BGR, see to_uint8
             atomic_write_png(name + SEG_SUFFIX, labels[k].cpu().numpy().astype(np.uint8))
             score = image_score(js[k], top_fraction)
             hist = np.bincount(labels[k].cpu().numpy().ravel(),

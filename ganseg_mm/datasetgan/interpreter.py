@@ -1,151 +1,18 @@
-"""The interpreter model trained by the mmengine Runner (``tools/train.py``).
-
-Each iteration synthesizes the batch's annotated images again from their
-latents (frozen generator, fixed noise), samples ``pixels_per_image`` labelled
-pixels per image and gathers their features at the layers' native resolutions
-(:func:`gather_features`), so nothing of size ``H x W x D`` is ever held: peak
-memory is one batch of layer maps plus the sampled features. Validation
-predicts whole images in chunks and reports mmseg's IoUMetric, which
-mmengine's EarlyStoppingHook monitors.
-"""
+"""Loading a trained DatasetGAN interpreter for dataset generation."""
 from __future__ import annotations
 
-import torch
-from mmengine.model import BaseModel
-from mmengine.structures import PixelData
+import glob
+import os.path as osp
+
+from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
-from mmseg.structures import SegDataSample
 
-from .features import check_layers, gather_features, layer_channels, load_generator, synthesize
-
-
-@MODELS.register_module()
-class DatasetGANInterpreter(BaseModel):
-    """Frozen StyleGAN2 generator + :class:`DatasetGANInterpreterHead`.
-
-    Args:
-        gan_config (str): mmagic GAN config whose ``model.generator`` is built.
-        gan_checkpoint (str, optional): mmagic checkpoint of that GAN. None
-            when the weights come from an interpreter checkpoint loaded later
-            (the generator is part of this model's state dict, so an
-            interpreter checkpoint is self-contained).
-        head (dict): ``DatasetGANInterpreterHead`` config; ``in_channels`` is
-            filled in from the selected layers.
-        layers (list[int], optional): Indices of the synthesis layers used
-            (0 = ``conv1``, then ``convs[0]``, ``convs[1]``, ...); None = all.
-        pixels_per_image (int): Labelled pixels sampled per image and
-            iteration. Defaults to 4096.
-        predict_chunk (int): Pixels classified at once when predicting whole
-            images (bounds memory). Defaults to 16384.
-        use_ema (bool): Load the EMA generator when the checkpoint has one.
-            Defaults to True.
-        data_preprocessor (dict, optional): mmengine data preprocessor config.
-        init_cfg (dict, optional): mmengine initialization config.
-    """
-
-    def __init__(self, gan_config, head, gan_checkpoint=None, layers=None,
-                 pixels_per_image=4096, predict_chunk=16384, use_ema=True,
-                 data_preprocessor=None, init_cfg=None):
-        super().__init__(data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        for name, v in (('pixels_per_image', pixels_per_image),
-                        ('predict_chunk', predict_chunk)):
-            if not isinstance(v, int) or v < 1:
-                raise ValueError(f'{name} must be a positive int, got {v!r}')
-        self.generator = load_generator(gan_config, gan_checkpoint, use_ema)
-        self.layers = check_layers(layers, 1 + len(self.generator.convs))
-        self.out_size = self.generator.out_size
-        self.style_channels = self.generator.style_channels
-        head = dict(head)
-        head.setdefault('in_channels', sum(layer_channels(self.generator, self.layers)))
-        self.head = MODELS.build(head)
-        self.pixels_per_image = pixels_per_image
-        self.predict_chunk = predict_chunk
-
-    def train(self, mode=True):
-        # the generator stays in eval mode (frozen; mmagic's train() would also
-        # log a style-mode switch at every iteration, when mmengine calls this)
-        self.training = mode
-        for name, child in self.named_children():
-            if name != 'generator':
-                child.train(mode)
-        return self
-
-    def check_latents(self, w: torch.Tensor, source: str = 'latents') -> None:
-        """Raise ValueError if ``w`` is not ``(B, style_channels)``."""
-        if w.dim() != 2 or w.shape[1] != self.style_channels:
-            raise ValueError(f'{source}: latents of shape {tuple(w.shape)} do not match the '
-                             f'generator (style_channels={self.style_channels})')
-
-    def _sample_pixels(self, gt: torch.Tensor) -> torch.Tensor:
-        valid = (gt != self.head.ignore_index).flatten().nonzero()[:, 0]
-        if valid.numel() > self.pixels_per_image:
-            pick = torch.randint(valid.numel(), (self.pixels_per_image,), device=gt.device)
-            valid = valid[pick]
-        return torch.stack([valid // gt.shape[1], valid % gt.shape[1]], dim=1)
-
-    def forward(self, w, gt=None, index=None, mode='tensor'):
-        """``mode='loss'``: losses on sampled pixels; ``'predict'``: SegDataSamples
-        with ``pred_sem_seg``, ``js_uncertainty`` (and ``gt_sem_seg``);
-        ``'tensor'``: (labels, js) of shape ``(B, S, S)``."""
-        self.check_latents(w)
-        img, maps = synthesize(self.generator, w, self.layers)
-        if mode == 'loss':
-            feats, labels = [], []
-            for b in range(w.shape[0]):
-                coords = self._sample_pixels(gt[b])
-                feats.append(gather_features(maps, coords, self.out_size, b))
-                labels.append(gt[b][coords[:, 0], coords[:, 1]])
-            return self.head.loss(torch.cat(feats), torch.cat(labels).long())
-        labels, js = self.predict_maps(maps)
-        if mode == 'tensor':
-            return labels, js
-        out = []
-        for b in range(w.shape[0]):
-            ds = SegDataSample(pred_sem_seg=PixelData(data=labels[b][None]),
-                               js_uncertainty=PixelData(data=js[b][None]))
-            if gt is not None:
-                ds.gt_sem_seg = PixelData(data=gt[b][None].long())
-            out.append(ds)
-        return out
-
-    @torch.no_grad()
-    def predict_maps(self, maps):
-        """Majority-vote labels and JS uncertainty of every pixel, in chunks."""
-        s, n = self.out_size, maps[0].shape[0]
-        yy, xx = torch.meshgrid(torch.arange(s), torch.arange(s), indexing='ij')
-        coords = torch.stack([yy.flatten(), xx.flatten()], 1).to(maps[0].device)
-        labels = torch.empty(n, s * s, dtype=torch.long, device=maps[0].device)
-        js = torch.empty(n, s * s, device=maps[0].device)
-        for b in range(n):
-            for i in range(0, s * s, self.predict_chunk):
-                c = coords[i:i + self.predict_chunk]
-                labels[b, i:i + len(c)], js[b, i:i + len(c)] = self.head.predict(
-                    gather_features(maps, c, s, b))
-        return labels.view(n, s, s), js.view(n, s, s)
-
-    @torch.no_grad()
-    def label_latents(self, w: torch.Tensor):
-        """Image (uint8 ``(B, S, S, 3)``, see :func:`to_uint8`), labels and JS maps."""
-        self.check_latents(w)
-        img, maps = synthesize(self.generator, w, self.layers)
-        labels, js = self.predict_maps(maps)
-        return to_uint8(img), labels, js
-
-
-def to_uint8(img: torch.Tensor) -> torch.Tensor:
-    """Generator output in [-1, 1] ``(B, 3, S, S)`` -> uint8 ``(B, S, S, 3)``,
-    channels kept in the generator's order. mmagic's pipeline loads BGR and its
-    DataPreprocessor does not convert (``output_channel_order=None``), so a GAN
-    trained by the project's configs outputs BGR: what ``cv2.imwrite`` expects."""
-    return ((img.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).cpu()
+from ganseg_mm.models.segmentors.datasetgan_interpreter import DatasetGANInterpreter
+from ganseg_mm.utils.errors import DataValidationError
 
 
 def resolve_checkpoint(path: str) -> str:
     """A checkpoint file, or a work dir: its ``best_*.pth`` else ``last_checkpoint``."""
-    import glob
-    import os.path as osp
-
-    from ganseg_mm.datasets.errors import DataValidationError
     if osp.isdir(path):
         best = sorted(glob.glob(osp.join(path, 'best_*.pth')))
         if best:
@@ -164,14 +31,13 @@ def load_interpreter(cfg, checkpoint: str, device: str = 'cpu') -> DatasetGANInt
     """Build the interpreter of ``cfg`` and load a trained checkpoint (which
     holds the generator too). A checkpoint whose ensemble has another class
     count or size than ``cfg`` raises DataValidationError."""
-    from mmengine.runner.checkpoint import _load_checkpoint
-
-    from ganseg_mm.datasets.errors import DataValidationError
+    from mmengine.runner import CheckpointLoader
     checkpoint = resolve_checkpoint(checkpoint)
     model_cfg = dict(cfg.model)
     model_cfg['gan_checkpoint'] = None  # the weights come from the checkpoint
-    model = MODELS.build(model_cfg)
-    sd = _load_checkpoint(checkpoint, map_location='cpu')
+    with DefaultScope.overwrite_default_scope('mmseg'):  # leaves the caller's scope
+        model = MODELS.build(model_cfg)
+    sd = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     sd = sd.get('state_dict', sd)
     head = model.head
     last = f'head.members.0.{len(head.members[0]) - 1}.weight'

@@ -10,7 +10,7 @@ import inspect
 import os
 import os.path as osp
 
-from .errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 
 _WRAPPER_KEYS = ('dataset', 'datasets')
 

@@ -1,4 +1,4 @@
-"""GANAugmentedDataset: real training data mixed with a GAN-synthesized set (seed 000)."""
+"""GANAugmentedDataset: real training data mixed with a GAN-synthesized set."""
 from __future__ import annotations
 
 import copy
@@ -10,7 +10,8 @@ from typing import Optional, Union
 import numpy as np
 from mmseg.registry import DATASETS
 
-from .errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
+from .wrapper import LazyInitWrapper
 
 MODES = ('ratio', 'repeat_factor')
 
@@ -30,7 +31,7 @@ def _online_pipeline(pipeline: list, online: dict) -> list:
 
 
 @DATASETS.register_module()
-class GANAugmentedDataset:
+class GANAugmentedDataset(LazyInitWrapper):
     """Mixes a real dataset with the synthetic set written by ``tools/synthesize.py``.
 
     The mixed index is fixed by ``seed`` (identical on every rank, so any
@@ -116,20 +117,11 @@ class GANAugmentedDataset:
         self.real = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.synthetic = (DATASETS.build(synthetic) if isinstance(synthetic, dict)
                           else synthetic)
-        self._metainfo = copy.deepcopy(self.real.metainfo)
-        if tuple(self.synthetic.metainfo['classes']) != tuple(self._metainfo['classes']):
+        if tuple(self.synthetic.metainfo['classes']) != tuple(self.real.metainfo['classes']):
             raise DataValidationError('the synthetic set has other classes than the real one')
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._init_lazily(copy.deepcopy(self.real.metainfo), lazy_init)
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
+    def _full_init(self) -> None:
         self.real.full_init()
         self.synthetic.full_init()
         n_real, n_syn = len(self.real), len(self.synthetic)
@@ -148,7 +140,6 @@ class GANAugmentedDataset:
         self.index = np.concatenate([
             np.stack([np.zeros(n_real, np.int64), np.arange(n_real)], 1),
             np.stack([np.ones(len(syn), np.int64), syn.astype(np.int64)], 1)])
-        self._fully_initialized = True
 
     def repeat_factors(self) -> np.ndarray:
         """Per synthetic sample (dataset order) its class-balanced repeat factor."""

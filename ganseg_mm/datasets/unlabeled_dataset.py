@@ -7,13 +7,14 @@ from typing import List, Union
 from mmengine.dataset import BaseDataset, Compose, force_full_init
 from mmseg.registry import DATASETS
 
-from .errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
+from .wrapper import LazyInitWrapper
 
 LABEL_LOADERS = ('LoadAnnotations', 'LoadBiomedicalAnnotation', 'LoadDepthAnnotation')
 
 
 @DATASETS.register_module()
-class UnlabeledDataset:
+class UnlabeledDataset(LazyInitWrapper):
     """Wrap an mmseg dataset config so that its samples come without labels.
 
     The wrapped dataset lists its samples as usual (``ann_file`` may name an
@@ -41,18 +42,9 @@ class UnlabeledDataset:
                                           lazy_init=True))
         self.dataset = dataset
         self.pipeline = Compose(pipeline)
-        self._metainfo = self.dataset.metainfo
-        self._fully_initialized = False
-        if not lazy_init:
-            self.full_init()
+        self._init_lazily(self.dataset.metainfo, lazy_init)
 
-    @property
-    def metainfo(self) -> dict:
-        return copy.deepcopy(self._metainfo)
-
-    def full_init(self) -> None:
-        if self._fully_initialized:
-            return
+    def _full_init(self) -> None:
         try:
             self.dataset.full_init()
             empty = len(self.dataset) == 0
@@ -65,7 +57,6 @@ class UnlabeledDataset:
             raise DataValidationError(
                 f'UnlabeledDataset: the unlabeled set is empty '
                 f'({getattr(self.dataset, "ann_file", "") or self.dataset.data_root})')
-        self._fully_initialized = True
 
     @force_full_init
     def get_data_info(self, idx: int) -> dict:

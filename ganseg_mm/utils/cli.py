@@ -1,17 +1,20 @@
-"""What tools/train.py and tools/test.py share: config loading, bad-data exits."""
+"""What the tools share: config loading, one bad-input exit, shard arguments."""
 from __future__ import annotations
 
+import argparse
+import os
 import os.path as osp
 import sys
-from typing import Callable
+from typing import Callable, Optional, Tuple
 
-from mmengine.config import Config
+from .errors import DataValidationError, data_error_message
 
 
 def load_tool_cfg(config: str, launcher: str, cfg_options: dict | None,
-                  work_dir: str | None) -> Config:
+                  work_dir: str | None):
     """mmseg's tool preamble: read ``config``, apply ``--cfg-options``,
     ``--launcher`` and ``--work-dir`` (default ``./work_dirs/<config name>``)."""
+    from mmengine.config import Config
     cfg = Config.fromfile(config)
     cfg.launcher = launcher
     if cfg_options is not None:
@@ -23,24 +26,58 @@ def load_tool_cfg(config: str, launcher: str, cfg_options: dict | None,
     return cfg
 
 
-def run_checked(cfg: Config, run: Callable[[Config], object]) -> int:
-    """Check the data paths of ``cfg``, then ``run(cfg)``; bad data -> one line, exit 2."""
-    from ganseg_mm.datasets import DataValidationError, check_data_cfgs, data_error_message
+def add_runner_args(parser: argparse.ArgumentParser) -> None:
+    """mmseg's tool flags that train.py and test.py share: ``--cfg-options``,
+    ``--launcher`` and the ``--local-rank`` torch.distributed.launch passes."""
+    from mmengine.config import DictAction
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override some settings in the used config, the key-value pair '
+        'in xxx=yyy format will be merged into config file.')
+    parser.add_argument(
+        '--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'], default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local-rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def run_tool(fn: Callable, *args) -> int:
+    """Run a tool's body ``fn(*args)``; bad input data (a
+    :class:`DataValidationError`, also one re-raised from a dataloader worker)
+    -> one ``error:`` line on stderr and exit status 2."""
     try:
-        check_data_cfgs(cfg)
-        run(cfg)
+        fn(*args)
     except DataValidationError as e:
         print(f'error: {data_error_message(e)}', file=sys.stderr)
         return 2
     return 0
 
 
-def run_tool(fn: Callable, *args) -> int:
-    """Run a tool's body; bad data -> one ``error:`` line on stderr, exit status 2."""
-    from ganseg_mm.datasets import DataValidationError
+def run_checked(cfg, run: Callable) -> int:
+    """Check the data paths of ``cfg`` before ``run(cfg)``, as :func:`run_tool`."""
+    from ganseg_mm.datasets.checks import check_data_cfgs
+
+    def body():
+        check_data_cfgs(cfg)
+        run(cfg)
+
+    return run_tool(body)
+
+
+def shard_arg(text: str) -> Tuple[int, int]:
+    """argparse ``type`` for ``--shard i/n`` (0 <= i < n): a bad value is a
+    usage error (exit 2), not a traceback."""
     try:
-        fn(*args)
-    except DataValidationError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    return 0
+        i, n = (int(t) for t in text.split('/'))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'must be i/n, got {text!r}') from None
+    if not (n >= 1 and 0 <= i < n):
+        raise argparse.ArgumentTypeError(f'must be i/n with 0 <= i < n, got {text!r}')
+    return i, n
+
+
+def resolve_shard(shard: Optional[Tuple[int, int]]) -> Tuple[int, int]:
+    """A ``--shard`` value, else torchrun's ``RANK``/``WORLD_SIZE``, else (0, 1)."""
+    if shard is not None:
+        return shard
+    return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 
-def _atomic_write_bytes(path: str, data: bytes) -> None:
+def atomic_write_bytes(path: str, data: bytes) -> None:
     d = osp.dirname(osp.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=d, prefix='.' + osp.basename(path), suffix='.tmp')
@@ -30,7 +30,7 @@ def _atomic_write_bytes(path: str, data: bytes) -> None:
 
 def atomic_write_text(path: str, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
-    _atomic_write_bytes(path, text.encode('utf-8'))
+    atomic_write_bytes(path, text.encode('utf-8'))
 
 
 def atomic_write_png(path: str, array: np.ndarray) -> None:
@@ -38,4 +38,4 @@ def atomic_write_png(path: str, array: np.ndarray) -> None:
     ok, buf = cv2.imencode('.png', np.ascontiguousarray(array))
     if not ok:
         raise IOError(f'could not encode {path} as PNG')
-    _atomic_write_bytes(path, buf.tobytes())
+    atomic_write_bytes(path, buf.tobytes())

@@ -4,13 +4,13 @@ from __future__ import annotations
 import io
 from typing import Optional, Sequence
 
-from .io import _atomic_write_bytes
+from .io import atomic_write_bytes
 
 
 def scatter_png(path: str, x: Sequence[float], y: Sequence[float], labels: Sequence[str],
                 xlabel: str, ylabel: str, title: str, logx: bool = True,
                 highlight: Optional[Sequence[bool]] = None) -> None:
-    """Labelled scatter plot (e.g. seed 000's class frequency vs IoU figure)."""
+    """Labelled scatter plot (e.g. the pixel-level GAN augmentation paper's class frequency vs IoU figure)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -29,4 +29,4 @@ def scatter_png(path: str, x: Sequence[float], y: Sequence[float], labels: Seque
     buf = io.BytesIO()
     fig.savefig(buf, format='png')
     plt.close(fig)
-    _atomic_write_bytes(path, buf.getvalue())
+    atomic_write_bytes(path, buf.getvalue())

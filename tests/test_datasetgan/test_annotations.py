@@ -7,7 +7,7 @@ import torch
 
 from ganseg_mm.datasetgan.annotations import (check_mask, labelme_to_mask, load_latents,
                                               save_latents)
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 
 
 def _latents(path, channels=16, size=16, n=3):
@@ -26,7 +26,7 @@ def test_check_mask_wrong_size():
 
 
 def test_check_mask_unknown_ids():
-    with pytest.raises(DataValidationError, match=r'unknown class ids \[3, 7\]'):
+    with pytest.raises(DataValidationError, match=r'label ids \[3, 7\]'):
         check_mask(np.array([[0, 3], [7, 255]], np.uint8), 2, 3)
 
 

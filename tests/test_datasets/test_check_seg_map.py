@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from ganseg_mm.datasets import CheckSegMap, DataValidationError
+from ganseg_mm.datasets import CheckSegMap
+from ganseg_mm.utils.errors import DataValidationError
 
 
 def _results(seg, img_hw=(4, 6)):

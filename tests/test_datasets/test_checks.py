@@ -4,7 +4,8 @@ import os.path as osp
 
 import pytest
 
-from ganseg_mm.datasets import DataValidationError, check_dataset_cfg, data_error_message
+from ganseg_mm.datasets import check_dataset_cfg
+from ganseg_mm.utils.errors import DataValidationError, data_error_message
 
 
 def _cfg(root, split='train', **kw):
@@ -51,5 +52,5 @@ def test_worker_message_is_unwrapped():
     wrapped = DataValidationError(
         'Caught DataValidationError in DataLoader worker process 0.\n'
         'Original Traceback (most recent call last):\n  File "x.py"\n'
-        'ganseg_mm.datasets.errors.DataValidationError: f.png: label ids [40]')
+        'ganseg_mm.utils.errors.DataValidationError: f.png: label ids [40]')
     assert data_error_message(wrapped) == 'f.png: label ids [40]'

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from mmengine.registry import init_default_scope
 
-from ganseg_mm.datasets import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.datasets.gan_augmented_dataset import GANAugmentedDataset
-from tests.test_synthesis.ganaug_helpers import make_synthetic_set
+from tests.test_ganaug.ganaug_helpers import make_synthetic_set
 
 PIPE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
         dict(type='PackSegInputs')]
@@ -98,7 +98,7 @@ def test_errors(tiny_demo_root, synth_root, tmp_path):
 
 def test_online_synthesis_equals_offline(tiny_demo_root, synth_root):
     """online=...: the images are rendered in the pipeline, identical to tools/synthesize.py."""
-    from tests.test_synthesis.ganaug_helpers import GAN_DEMO
+    from tests.test_ganaug.ganaug_helpers import GAN_DEMO
     ckpt = osp.join(osp.dirname(synth_root), 'gan.pth')
     online = _ds(tiny_demo_root, synth_root, mode='repeat_factor',
                  online=dict(config=GAN_DEMO, checkpoint=ckpt))

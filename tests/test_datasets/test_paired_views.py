@@ -5,7 +5,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, TRANSFORMS
 
-from ganseg_mm.datasets import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.datasets.transforms import PhotometricRandAugment
 
 init_default_scope('mmseg')

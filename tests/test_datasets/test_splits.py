@@ -6,7 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from ganseg_mm.datasets import DataValidationError, check_dataset_cfg
+from ganseg_mm.datasets import check_dataset_cfg
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.datasets.splits import make_splits
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -37,7 +38,7 @@ def test_bad_split_arguments():
 
 
 def test_tool_writes_files_that_mmseg_reads(demo_copy, tmp_path):
-    cfg = osp.join(REPO, 'configs/demo/deeplabv3_r18_demo.py')
+    cfg = osp.join(REPO, 'configs/baseline/deeplabv3_r18_demo.py')
     out = tmp_path / 'splits'
     p = subprocess.run([sys.executable, 'tools/make_splits.py', cfg, '--fractions', '1/4',
                         '1/2', '--out-dir', str(out), '--cfg-options',
@@ -61,7 +62,7 @@ def test_tool_writes_files_that_mmseg_reads(demo_copy, tmp_path):
 
 def test_tool_reports_a_missing_root_in_one_line(tmp_path):
     p = subprocess.run([sys.executable, 'tools/make_splits.py',
-                        'configs/demo/deeplabv3_r18_demo.py', '--cfg-options',
+                        'configs/baseline/deeplabv3_r18_demo.py', '--cfg-options',
                         f'train_dataloader.dataset.data_root={tmp_path}/none/'],
                        cwd=REPO, capture_output=True, text=True, timeout=300)
     assert p.returncode == 2 and 'Traceback' not in p.stderr

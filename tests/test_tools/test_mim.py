@@ -13,7 +13,9 @@ PKG = osp.dirname(ganseg_mm.__file__)
 
 
 def test_mim_extension_ships_configs_and_tools():
-    for name in ('configs/demo/deeplabv3_r18_demo.py', 'configs/deeplabv3_r50_cityscapes.py',
+    for name in ('configs/baseline/deeplabv3_r18_demo.py',
+                 'configs/deeplabv3_r50_ganaug_cityscapes.py',
+                 *(f'configs/{m}/README.md' for m in ('cegu', 'uda', 'ganaug', 'datasetgan')),
                  'tools/train.py', 'tools/test.py', 'tools/dist_train.sh'):
         assert osp.isfile(osp.join(PKG, '.mim', name)), name
 

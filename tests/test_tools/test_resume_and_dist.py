@@ -66,7 +66,7 @@ def test_dist_train_cegu_keeps_discriminators_identical(tiny_demo_root, tmp_path
     wd = str(tmp_path / 'dist_cegu')
     env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
                OMP_NUM_THREADS='1')
-    p = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/demo/deeplabv3_r18_cegu_demo.py',
+    p = subprocess.run(['bash', 'tools/dist_train.sh', 'configs/cegu/deeplabv3_r18_cegu_demo.py',
                         '2', '--work-dir', wd, '--cfg-options', *_opts(tiny_demo_root, iters=3),
                         'custom_hooks.1.warmup_iters=1', 'custom_hooks.1.sync_check_interval=1'],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)

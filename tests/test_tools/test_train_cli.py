@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-DEMO_CFG = 'configs/demo/deeplabv3_r18_demo.py'
+DEMO_CFG = 'configs/baseline/deeplabv3_r18_demo.py'
 
 
 def _opts(root, iters=2, workers=0):

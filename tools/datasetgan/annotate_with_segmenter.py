@@ -18,7 +18,7 @@ import sys
 import cv2
 import numpy as np
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.cli import run_tool
 
 

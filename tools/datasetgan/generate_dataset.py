@@ -16,7 +16,7 @@ every file written atomically. CHECKPOINT may be the interpreter's work dir
 import argparse
 import sys
 
-from ganseg_mm.utils.cli import run_tool
+from ganseg_mm.utils.cli import run_tool, shard_arg
 
 
 def parse_args(argv=None):
@@ -30,7 +30,7 @@ def parse_args(argv=None):
                    help='image score = mean of this top fraction of pixel JS')
     p.add_argument('--seed', type=int, default=100000, help='image i uses seed + i')
     p.add_argument('--truncation', type=float, default=1.0, help='psi in (0, 1]')
-    p.add_argument('--shard', default='0/1', help='i/n: this process makes images i, i+n, ...')
+    p.add_argument('--shard', type=shard_arg, default=(0, 1), help='i/n: this process makes images i, i+n, ...')
     p.add_argument('--batch-size', type=int, default=4)
     p.add_argument('--split', default='train')
     p.add_argument('--city', default='datasetgan', help='sub-folder name in the layout')
@@ -42,9 +42,9 @@ def generate(args):
     from mmengine.config import Config
 
     import ganseg_mm  # noqa: F401
-    from ganseg_mm.datasetgan.generation import finalize, label_images, parse_shard
+    from ganseg_mm.datasetgan.generation import finalize, label_images
     from ganseg_mm.datasetgan.interpreter import load_interpreter, resolve_checkpoint
-    shard = parse_shard(args.shard)
+    shard = args.shard
     if args.num < 1:
         raise ValueError(f'--num must be >= 1, got {args.num}')
     if not 0 <= args.drop < 1:
@@ -57,7 +57,7 @@ def generate(args):
         seed=args.seed, truncation=args.truncation, top_fraction=args.top_fraction,
         num_classes=model.head.num_classes))
     if manifest is None:
-        print(f'shard {args.shard}: {made} images labelled; other shards still running')
+        print(f'shard {shard[0]}/{shard[1]}: {made} images labelled; other shards still running')
     else:
         print(f"{manifest['num_kept']}/{manifest['num_generated']} images kept -> "
               f'{args.out_dir} (manifest.json)')

@@ -49,19 +49,19 @@ def generate(args):
 
     import ganseg_mm  # noqa: F401
     from ganseg_mm.datasetgan.annotations import sample_name, save_latents
-    from ganseg_mm.datasetgan.features import load_generator
     from ganseg_mm.datasetgan.generation import mean_latent, sample_w
-    from ganseg_mm.datasetgan.interpreter import to_uint8
+    from ganseg_mm.utils.gan import load_generator, to_uint8
     if args.num < 1:
         raise ValueError(f'--num must be >= 1, got {args.num}')
-    gen = load_generator(args.gan_config, args.gan_checkpoint, use_ema=not args.no_ema)
+    prefixes = ([] if args.no_ema else ['generator_ema.module.']) + ['generator.']
+    gen = load_generator(args.gan_config, args.gan_checkpoint, prefixes)
     mean_w = mean_latent(gen) if args.truncation < 1 else None
     w = sample_w(gen, [args.seed + i for i in range(args.num)], args.truncation, mean_w)
     imgs = []
     for s in range(0, args.num, 8):
         with torch.no_grad():
             img = gen(w[s:s + 8], input_is_latent=True, randomize_noise=False)
-        imgs.append(to_uint8(img).numpy())
+        imgs.append(to_uint8(img))
     imgs = np.concatenate(imgs)
     for i, im in enumerate(imgs):
         atomic_write_png(osp.join(args.out_dir, 'images', sample_name(i) + '.png'),

@@ -15,7 +15,7 @@ import glob
 import os.path as osp
 import sys
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 
 
 def parse_args(argv=None):

@@ -1,8 +1,10 @@
 """Data transforms registered in mmseg's TRANSFORMS."""
 from .check_seg_map import CheckSegMap
+from .formatting import PackLabelImagePair
+from .loading import LoadInstanceBoundary, RenderImageFromLabel
 from .paired_views import PackUDAInputs, PhotometricRandAugment, RandomGaussianBlur, StrongView
 
 __all__ = [
-    'CheckSegMap', 'PackUDAInputs', 'PhotometricRandAugment', 'RandomGaussianBlur',
-    'StrongView'
+    'CheckSegMap', 'LoadInstanceBoundary', 'PackLabelImagePair', 'PackUDAInputs',
+    'PhotometricRandAugment', 'RandomGaussianBlur', 'RenderImageFromLabel', 'StrongView'
 ]

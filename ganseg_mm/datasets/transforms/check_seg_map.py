@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from ..errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 
 
 @TRANSFORMS.register_module()

@@ -30,7 +30,7 @@ from mmcv.transforms.utils import cache_randomness
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
-from ..errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 
 GEOMETRY_KEYS = ('img_shape', 'flip', 'flip_direction', 'scale_factor', 'keep_ratio')
 # transform names that move pixels; refused in a strong view when it is built

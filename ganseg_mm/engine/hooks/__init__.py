@@ -1,3 +1,6 @@
+"""Hooks. The CEGU and random-state hooks (mmengine's HOOKS) are registered
+here; ``Pix2PixHDSampleGridHook`` (mmagic's HOOKS) by
+:mod:`ganseg_mm.models.editors`, so that mmagic is imported only by GAN users."""
 from .cegu_discriminator_hook import CEGUDiscriminatorHook
 from .random_state_hook import RandomStateHook
 

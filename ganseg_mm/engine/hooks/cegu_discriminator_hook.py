@@ -181,7 +181,7 @@ class CEGUDiscriminatorHook(Hook):
         state = checkpoint.get(self.checkpoint_key)
         if state is None:
             return
-        if not runner._resume:  # as mmengine's EMAHook: only resuming restores state
+        if not runner._resume:  # no public flag says "resuming"; mmengine's EMAHook reads it too
             runner.logger.warning(f'{self.checkpoint_key!r} in the checkpoint is ignored: '
                                   'the discriminator is only restored when resuming')
             return

@@ -45,7 +45,7 @@ class RandomStateHook(Hook):
         state = checkpoint.get(self.checkpoint_key)
         if state is None:
             return
-        if not runner._resume:
+        if not runner._resume:  # no public flag says "resuming"; mmengine's EMAHook reads it too
             runner.logger.warning(
                 f'{self.checkpoint_key!r} in the checkpoint is ignored: it is '
                 'only restored when resuming')

@@ -8,10 +8,48 @@ from typing import Dict, List, Optional, Tuple, Union
 from mmengine.logging import print_log
 from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop
-from mmengine.runner.loops import _InfiniteDataloaderIterator
 from torch.utils.data import DataLoader
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
+
+
+class _InfiniteIterator:
+    """Restarts a dataloader when it is exhausted, advancing its sampler's
+    epoch (as mmengine's IterBasedTrainLoop does for the labeled loader)."""
+
+    def __init__(self, dataloader: DataLoader):
+        self.dataloader, self.epoch = dataloader, 0
+        self.iterator = iter(dataloader)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.iterator)
+        except StopIteration:
+            self.epoch += 1
+            sampler = getattr(self.dataloader, 'sampler', None)
+            if hasattr(sampler, 'set_epoch'):
+                sampler.set_epoch(self.epoch)
+            self.iterator = iter(self.dataloader)
+            return next(self.iterator)
+
+
+class PairedIterator:
+    """Yields ``dict(sup=labeled batch, unsup=unlabeled batch)``. Installed as
+    the loop's ``dataloader_iterator``, so IterBasedTrainLoop's own ``run()``
+    draws both every iteration and, on ``--resume``, skips both by the finished
+    iterations."""
+
+    def __init__(self, labeled, unlabeled):
+        self.labeled, self.unlabeled = labeled, unlabeled
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> dict:
+        return dict(sup=next(self.labeled), unsup=next(self.unlabeled))
 
 
 def _image_paths(dataset) -> List[str]:
@@ -24,9 +62,11 @@ class UDAIterBasedTrainLoop(IterBasedTrainLoop):
 
     Each iteration draws one labeled batch (``train_dataloader``) and one
     unlabeled batch of ``unsup_ratio`` times as many images. On ``--resume``
-    both iterators are advanced by the finished iterations (mmengine's own
-    strategy for the labeled one), so the samplers and the workers' random
-    augmentation continue exactly where the interrupted run was.
+    both sources are advanced by the finished iterations (mmengine's own
+    strategy, which skips ``dataloader_iterator``: here a
+    :class:`PairedIterator`), so the samplers and the workers' random
+    augmentation continue exactly where the interrupted run was. Only
+    ``__init__`` differs from mmengine's loop.
 
     Args:
         runner (Runner): the runner.
@@ -67,12 +107,15 @@ class UDAIterBasedTrainLoop(IterBasedTrainLoop):
                     f'unlabeled_dataloader.batch_size={cfg["batch_size"]} disagrees with '
                     f'unsup_ratio={unsup_ratio} x labeled batch size '
                     f'{self.dataloader.batch_size}; leave it out')
-            randomness = getattr(runner, '_randomness_cfg', None) or {}
+            randomness = runner.cfg.get('randomness') or {}
             unlabeled_dataloader = runner.build_dataloader(
                 cfg, seed=runner.seed, diff_rank_seed=randomness.get('diff_rank_seed', False))
         self.unlabeled_dataloader = unlabeled_dataloader
         self._check_sources(allow_overlap)
-        self.unlabeled_iterator = _InfiniteDataloaderIterator(self.unlabeled_dataloader)
+        self.unlabeled_iterator = _InfiniteIterator(self.unlabeled_dataloader)
+        # mmengine's run() then draws, and on resume skips, both sources
+        self.dataloader_iterator = PairedIterator(self.dataloader_iterator,
+                                                  self.unlabeled_iterator)
 
     def _check_sources(self, allow_overlap: bool) -> None:
         unlabeled = self.unlabeled_dataloader.dataset
@@ -93,29 +136,3 @@ class UDAIterBasedTrainLoop(IterBasedTrainLoop):
                 msg + '; use the disjoint split files of tools/make_splits.py, or set '
                 'train_cfg.allow_overlap=True to train on them anyway')
         print_log(msg + ' (allow_overlap=True)', logger='current', level=logging.WARNING)
-
-    def run(self):
-        """IterBasedTrainLoop.run with a labeled and an unlabeled batch per iteration."""
-        self.runner.call_hook('before_train')
-        self.runner.call_hook('before_train_epoch')
-        if self._iter > 0:
-            print_log(f'Advance both dataloaders {self._iter} steps to skip data that has '
-                      'already been trained', logger='current', level=logging.WARNING)
-            for _ in range(self._iter):
-                next(self.dataloader_iterator)
-                next(self.unlabeled_iterator)
-        while self._iter < self._max_iters and not self.stop_training:
-            self.runner.model.train()
-            data_batch = dict(sup=next(self.dataloader_iterator),
-                              unsup=next(self.unlabeled_iterator))
-            self.run_iter(data_batch)
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None and self._iter >= self.val_begin
-                    and (self._iter % self.val_interval == 0
-                         or self._iter == self._max_iters)):
-                self.runner.val_loop.run()
-        self.runner.call_hook('after_train_epoch')
-        self.runner.call_hook('after_train')
-        return self.runner.model
-
-

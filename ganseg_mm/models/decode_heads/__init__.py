@@ -1,2 +1,4 @@
 """Decode heads registered in mmseg's MODELS."""
-from . import datasetgan_interpreter_head  # noqa: F401  (registers)
+from .datasetgan_interpreter_head import DatasetGANInterpreterHead
+
+__all__ = ['DatasetGANInterpreterHead']

@@ -10,11 +10,11 @@ import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
-from ganseg_mm.datasetgan.uncertainty import js_uncertainty, majority_vote
+from ganseg_mm.models.utils.ensemble_uncertainty import js_uncertainty, majority_vote
 
 
 def _mlp(in_channels, hidden, num_classes):
-    """The anchor's classifier: Linear-ReLU-BN, Linear-ReLU-BN, Linear."""
+    """datasetGAN_release's classifier: Linear-ReLU-BN, Linear-ReLU-BN, Linear."""
     h1, h2 = hidden
     return nn.Sequential(
         nn.Linear(in_channels, h1), nn.ReLU(), nn.BatchNorm1d(h1),
@@ -38,7 +38,7 @@ class DatasetGANInterpreterHead(BaseModule):
         num_classes (int): Number of classes.
         num_members (int): Ensemble size. Defaults to 10.
         hidden_channels (tuple[int, int], optional): Hidden widths; None picks
-            the anchor's widths from ``num_classes``. Defaults to None.
+            datasetGAN_release's widths from ``num_classes``. Defaults to None.
         ignore_index (int): Label ignored by the loss. Defaults to 255.
         loss_weight (float): Weight of the summed members' cross-entropy.
             Defaults to 1.0.

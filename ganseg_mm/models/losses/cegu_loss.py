@@ -1,4 +1,4 @@
-"""CEGU: cross-entropy weighted by the uncertainty a discriminator sees (seed 002).
+"""CEGU: cross-entropy weighted by the uncertainty a discriminator sees.
 
 How the weights are derived, per pixel ``i`` of a batch:
 

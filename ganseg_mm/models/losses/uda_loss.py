@@ -1,6 +1,6 @@
-"""UDA's objective (seed 004): consistency on unlabeled pixels, TSA on labeled ones.
+"""UDA's objective: consistency on unlabeled pixels, TSA on labeled ones.
 
-Consistency, per unlabeled pixel ``i`` (Xie et al., UDA; anchor google-research/uda):
+Consistency, per unlabeled pixel ``i`` (Xie et al., UDA; google-research/uda):
 
 1. the teacher's logits ``t_i`` on the weak view (no gradient) give the target
    ``q_i = softmax(t_i / temperature)`` (``temperature < 1`` sharpens);
@@ -38,7 +38,7 @@ def tsa_threshold(schedule: str, progress: float, num_classes: int) -> float:
     if num_classes < 2:
         raise ValueError(f'num_classes must be >= 2, got {num_classes}')
     p = min(max(float(progress), 0.0), 1.0)
-    scale = 5.0  # the anchor's constant
+    scale = 5.0  # google-research/uda's constant
     alpha = {'linear': p,
              'log': 1.0 - math.exp(-p * scale),
              'exp': math.exp((p - 1.0) * scale)}[schedule]

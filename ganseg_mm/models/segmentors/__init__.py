@@ -1,2 +1,5 @@
-"""Segmentor wrappers registered in mmseg's MODELS."""
-from . import uda_encoder_decoder  # noqa: F401  (registers)
+"""Segmentors registered in mmseg's MODELS."""
+from .datasetgan_interpreter import DatasetGANInterpreter
+from .uda_encoder_decoder import UDAEncoderDecoder
+
+__all__ = ['DatasetGANInterpreter', 'UDAEncoderDecoder']

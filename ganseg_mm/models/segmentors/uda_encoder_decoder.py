@@ -1,4 +1,4 @@
-"""UDA: semi-supervised consistency training for an mmseg EncoderDecoder (seed 004).
+"""UDA: semi-supervised consistency training for an mmseg EncoderDecoder.
 
 A UDA config changes only the model's ``type`` (and its data preprocessor's)
 and adds the UDA keys; backbone, heads and losses stay mmseg's. The objective

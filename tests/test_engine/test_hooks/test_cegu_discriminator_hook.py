@@ -14,8 +14,8 @@ from mmseg.registry import MODELS
 from tests.utils import point_cfg_at_demo
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-CEGU_DEMO = osp.join(REPO, 'configs/demo/deeplabv3_r18_cegu_demo.py')
-BASE_DEMO = osp.join(REPO, 'configs/demo/deeplabv3_r18_demo.py')
+CEGU_DEMO = osp.join(REPO, 'configs/cegu/deeplabv3_r18_cegu_demo.py')
+BASE_DEMO = osp.join(REPO, 'configs/baseline/deeplabv3_r18_demo.py')
 
 
 def _cfg(path, root, work_dir, iters, warmup=1):

@@ -1,4 +1,4 @@
-"""DatasetGANInterpreterHead: the anchor's MLP widths, ensemble, vote, JS."""
+"""DatasetGANInterpreterHead: datasetGAN_release's MLP widths, ensemble, vote, JS."""
 import pytest
 import torch
 import torch.nn as nn
@@ -14,7 +14,7 @@ def _head(**kw):
     return MODELS.build(cfg)
 
 
-def test_anchor_widths():
+def test_reference_widths():
     head = _head()
     assert len(head.members) == 10
     m = head.members[0]

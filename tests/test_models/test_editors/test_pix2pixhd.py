@@ -6,11 +6,11 @@ from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.registry import init_default_scope
 
-from ganseg_mm.datasets.errors import DataValidationError
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.models.editors.pix2pixhd import (Pix2PixHDDiscriminator, Pix2PixHDGenerator,
                                                 VGGLoss, feature_matching_loss, gan_loss,
-                                                instance_boundary, make_condition,
                                                 resolve_vgg_weights)
+from ganseg_mm.utils.gan import instance_boundary, make_condition
 
 NC = 3
 
@@ -183,7 +183,7 @@ def test_model_checks_and_inference():
 
 def test_transforms_load_edges_and_check_sizes(tmp_path):
     import cv2
-    from ganseg_mm.models.editors.pix2pixhd import LoadInstanceBoundary, PackLabelImagePair
+    from ganseg_mm.datasets.transforms import LoadInstanceBoundary, PackLabelImagePair
     seg_path = str(tmp_path / 'a_gtFine_labelTrainIds.png')
     inst = np.zeros((4, 6), np.uint16)
     inst[:, 3:] = 26001
@@ -203,5 +203,5 @@ def test_transforms_load_edges_and_check_sizes(tmp_path):
         LoadInstanceBoundary()(res)
     res['seg_map_path'] = str(tmp_path / 'b_gtFine_labelTrainIds.png')
     assert LoadInstanceBoundary()(res)['inst_edge'].sum() == 0  # no instanceIds: zeros
-    with pytest.raises(DataValidationError, match='instanceIds file missing'):
+    with pytest.raises(DataValidationError, match='instanceIds.png: instance map missing'):
         LoadInstanceBoundary(required=True)(res)

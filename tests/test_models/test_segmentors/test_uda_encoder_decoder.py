@@ -15,13 +15,13 @@ init_default_scope('mmseg')
 
 
 def _model_cfg(**kw):
-    cfg = Config.fromfile(osp.join(REPO, 'configs/demo/deeplabv3_r18_uda_demo.py')).model
+    cfg = Config.fromfile(osp.join(REPO, 'configs/uda/deeplabv3_r18_uda_demo.py')).model
     cfg.update(kw)
     return cfg
 
 
 def test_without_teacher_the_state_dict_is_a_stock_encoder_decoder():
-    stock = Config.fromfile(osp.join(REPO, 'configs/demo/deeplabv3_r18_demo.py')).model
+    stock = Config.fromfile(osp.join(REPO, 'configs/baseline/deeplabv3_r18_demo.py')).model
     uda = MODELS.build(_model_cfg())
     assert set(uda.state_dict()) == set(MODELS.build(stock).state_dict())
 

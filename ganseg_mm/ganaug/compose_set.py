@@ -1,0 +1,90 @@
+"""Writes a set of composed label maps in Cityscapes layout (used by tools/compose_labels.py)."""
+from __future__ import annotations
+
+import json
+import os.path as osp
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
+from .class_repository import ClassRepository
+from .composer import LabelComposer, distance
+from ganseg_mm.utils.labels import read_instances, read_label
+
+CITY = 'synth'  # the "city" folder of composed maps
+COMPOSE_MANIFEST = 'compose_manifest.json'
+
+
+def split_file(split: str = 'train') -> str:
+    """Name of the list of composed maps (mmseg ``ann_file``; works without images)."""
+    return f'{CITY}_{split}.txt'
+
+
+def composed_name(i: int) -> str:
+    return f'{CITY}_{i:06d}_000019'
+
+
+def label_path(root: str, i: int, split: str = 'train') -> str:
+    return osp.join(root, 'gtFine', split, CITY, composed_name(i) + '_gtFine_labelTrainIds.png')
+
+
+def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
+                target: Union[str, dict] = 'sqrt', classes: Optional[Sequence[int]] = None,
+                seed: int = 0, pastes_per_map=(2, 6), scale_range=(0.8, 1.25),
+                split: str = 'train', progress: bool = True) -> dict:
+    """Compose ``num`` label maps from ``base_files`` into ``out``; returns the manifest.
+
+    Base map ``i`` is ``base_files[perm[i % n]]`` with a permutation seeded by
+    ``seed``. A rerun recomputes every map (composition is cheap and sequential:
+    each map depends on the totals of the previous ones) and writes only the
+    missing files, so a killed run is completed exactly.
+    """
+    if num < 1:
+        raise ValueError(f'num must be >= 1, got {num}')
+    repo = ClassRepository(repo_dir)
+    params = dict(repository=osp.abspath(repo_dir), num=num, target=target,
+                  classes=None if classes is None else list(classes), seed=seed,
+                  pastes_per_map=list(pastes_per_map), scale_range=list(scale_range),
+                  split=split)
+    man_path = osp.join(out, COMPOSE_MANIFEST)
+    if osp.isfile(man_path):
+        with open(man_path) as f:
+            old = json.load(f)
+        if old.get('params') != json.loads(json.dumps(params)):
+            raise DataValidationError(f'{out}: holds composed maps of other parameters '
+                                      f'({man_path}); use another output directory')
+    composer = LabelComposer(repo, target, classes, pastes_per_map=pastes_per_map,
+                             scale_range=scale_range, seed=seed)
+    perm = np.random.default_rng(seed).permutation(len(base_files))
+    before = np.zeros(repo.num_classes)
+    entries = []
+    from mmengine.utils import ProgressBar
+    bar = ProgressBar(num) if progress else None
+    for i in range(num):
+        src = base_files[int(perm[i % len(base_files)])]
+        base = read_label(src, repo.num_classes, repo.ignore_index)
+        before += np.bincount(base.ravel(), minlength=256)[:repo.num_classes]
+        label, inst, pastes = composer.compose(base, read_instances(src, base.shape), i)
+        lp = label_path(out, i, split)
+        ip = lp.replace('_gtFine_labelTrainIds.png', '_gtFine_instanceIds.png')
+        if not (osp.isfile(lp) and osp.isfile(ip)):
+            atomic_write_png(ip, inst.astype(np.uint16))
+            atomic_write_png(lp, label)
+        counts = np.bincount(label.ravel(), minlength=256)
+        entries.append(dict(name=composed_name(i), base=src, seed=seed + i, pastes=pastes,
+                            class_pixels={str(c): int(n) for c, n in enumerate(counts) if n}))
+        if bar:
+            bar.update()
+    if bar:
+        print()
+    after = composer.totals
+    manifest = dict(params=params, num_classes=repo.num_classes,
+                    class_names=repo.class_names, target=composer.target.tolist(),
+                    distance_before=distance(before, composer.target),
+                    distance_after=distance(after, composer.target), maps=entries)
+    atomic_write_text(osp.join(out, split_file(split)),
+                      ''.join(f'{CITY}/{e["name"]}\n' for e in entries))
+    atomic_write_text(man_path, json.dumps(manifest, indent=1))
+    return manifest

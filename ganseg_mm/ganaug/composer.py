@@ -1,0 +1,180 @@
+"""Label-map composition (the "reconstruction" step of pixel-level GAN augmentation).
+
+New label maps are made from base label maps by pasting regions of
+under-represented classes taken from a :class:`ClassRepository`, so that the
+class-pixel distribution of the composed set moves toward a target:
+
+* ``'sqrt'``: target proportional to the square root of the base frequency;
+* ``'inverse'``: inverse-frequency weighting, i.e. a uniform target;
+* a dict ``{class_id: factor}``: base frequency times factor (others 1).
+
+Placement keeps the region's source vertical position (its foot row, as a
+fraction of the height) and a scale in ``scale_range`` of its source size;
+regions of ``thing_classes`` must stand on one of ``ground_classes`` (the base
+pixel under their foot). Occlusion: a pasted region goes behind base thing
+instances whose foot is lower in the image (nearer the camera) and in front of
+the rest; ignore pixels of the base stay ignore. Everything is driven by one
+``numpy`` generator seeded per output map, so composition is deterministic.
+"""
+from __future__ import annotations
+
+from typing import Dict, Optional, Sequence, Union
+
+import cv2
+import numpy as np
+
+from ganseg_mm.utils.errors import DataValidationError
+from .class_repository import ClassRepository
+
+# Cityscapes trainIds
+CITYSCAPES_THINGS = (11, 12, 13, 14, 15, 16, 17, 18)  # person .. bicycle
+CITYSCAPES_GROUND = (0, 1, 9)  # road, sidewalk, terrain
+
+
+def target_distribution(freq: np.ndarray, target: Union[str, Dict[int, float]]) -> np.ndarray:
+    """Normalised target class distribution from base frequencies ``freq``."""
+    freq = np.asarray(freq, np.float64)
+    freq = freq / max(freq.sum(), 1e-12)
+    if target == 'sqrt':
+        t = np.sqrt(freq)
+    elif target == 'inverse':
+        t = (freq > 0).astype(np.float64)
+    elif isinstance(target, dict):
+        bad = [c for c in target if not 0 <= int(c) < len(freq)]
+        if bad:
+            raise ValueError(f'target factors name classes {bad} outside [0, {len(freq)})')
+        t = freq.copy()
+        for c, f in target.items():
+            t[int(c)] *= float(f)
+    else:
+        raise ValueError(f"target must be 'sqrt', 'inverse' or a dict, got {target!r}")
+    return t / max(t.sum(), 1e-12)
+
+
+def distance(p: np.ndarray, q: np.ndarray) -> float:
+    """Total-variation distance between two (normalised here) distributions."""
+    p = np.asarray(p, np.float64) / max(np.sum(p), 1e-12)
+    q = np.asarray(q, np.float64) / max(np.sum(q), 1e-12)
+    return 0.5 * float(np.abs(p - q).sum())
+
+
+class LabelComposer:
+    """Pastes repository regions into base label maps toward a target distribution.
+
+    Args:
+        repository (ClassRepository): Regions and base statistics.
+        target (str | dict): 'sqrt', 'inverse' or ``{class_id: factor}``.
+            Defaults to 'sqrt'.
+        classes (Sequence[int], optional): Classes that may be pasted; None =
+            every class with regions. A listed class with an empty repository
+            raises. Defaults to None.
+        thing_classes (Sequence[int]): Must stand on ground. Defaults to Cityscapes'.
+        ground_classes (Sequence[int]): What things stand on. Defaults to
+            road, sidewalk, terrain.
+        pastes_per_map (tuple[int, int]): Min/max pastes per output map.
+            Defaults to (2, 6).
+        scale_range (tuple[float, float]): Scale relative to the source region.
+            Defaults to (0.8, 1.25).
+        max_tries (int): Placement attempts per paste. Defaults to 20.
+        seed (int): Base seed; map ``i`` uses ``seed + i``. Defaults to 0.
+    """
+
+    def __init__(self, repository: ClassRepository, target: Union[str, dict] = 'sqrt',
+                 classes: Optional[Sequence[int]] = None,
+                 thing_classes: Sequence[int] = CITYSCAPES_THINGS,
+                 ground_classes: Sequence[int] = CITYSCAPES_GROUND,
+                 pastes_per_map: tuple = (2, 6), scale_range: tuple = (0.8, 1.25),
+                 max_tries: int = 20, seed: int = 0):
+        if not 0 < scale_range[0] <= scale_range[1]:
+            raise ValueError(f'scale_range must be 0 < lo <= hi, got {scale_range}')
+        if not 0 <= pastes_per_map[0] <= pastes_per_map[1]:
+            raise ValueError(f'pastes_per_map must be 0 <= lo <= hi, got {pastes_per_map}')
+        self.repo = repository
+        n = repository.num_classes
+        if classes is None:
+            classes = [c for c in range(n) if repository.num_regions(c)]
+        for c in classes:
+            if not 0 <= c < n:
+                raise ValueError(f'class {c} outside [0, {n})')
+            if not repository.num_regions(c):
+                raise DataValidationError(f'{repository.root}: class {c} '
+                                          f'({repository.class_names[c]}) has an empty '
+                                          'repository and cannot be pasted')
+        self.classes = np.array(sorted(classes), np.int64)
+        self.things, self.ground = set(thing_classes), np.array(ground_classes)
+        self.pastes_per_map, self.scale_range = pastes_per_map, scale_range
+        self.max_tries, self.seed = max_tries, seed
+        self.target = target_distribution(repository.class_pixels(), target)
+        self.totals = np.zeros(n, np.float64)  # pixels of the maps composed so far
+
+    def _pick_class(self, rng: np.random.Generator) -> Optional[int]:
+        cur = self.totals / max(self.totals.sum(), 1.)
+        deficit = np.clip(self.target[self.classes] - cur[self.classes], 0, None)
+        if deficit.sum() <= 0:
+            return None
+        return int(rng.choice(self.classes, p=deficit / deficit.sum()))
+
+    def compose(self, label: np.ndarray, inst: Optional[np.ndarray], index: int) -> tuple:
+        """Compose map ``index`` from ``label``/``inst``; returns (label, inst, pastes)."""
+        rng = np.random.default_rng(self.seed + index)
+        label = label.copy()
+        h, w = label.shape
+        inst = np.zeros((h, w), np.int32) if inst is None else inst.astype(np.int32).copy()
+        foot = _instance_feet(inst, h)
+        pastes, next_id = [], int(inst.max()) + 1
+        for _ in range(int(rng.integers(self.pastes_per_map[0], self.pastes_per_map[1] + 1))):
+            c = self._pick_class(rng)
+            if c is None:
+                break
+            k = int(rng.integers(self.repo.num_regions(c)))
+            done = self._paste(label, inst, foot, self.repo.region(c, k), rng, next_id + 1000)
+            if done is not None:
+                done.update(cls=c, region=k)
+                pastes.append(done)
+                foot[next_id + 1000] = done['foot']
+                next_id += 1
+        self.totals += np.bincount(label.ravel(), minlength=256)[:len(self.totals)]
+        return label, inst, pastes
+
+    def _paste(self, label, inst, foot, region, rng, new_id) -> Optional[dict]:
+        h, w = label.shape
+        sy, sx = h / region['height'], w / region['width']
+        for _ in range(self.max_tries):
+            s = rng.uniform(*self.scale_range)
+            mh = max(1, int(round(region['mask'].shape[0] * s * sy)))
+            mw = max(1, int(round(region['mask'].shape[1] * s * sx)))
+            if mh > h or mw > w:
+                continue
+            mask = cv2.resize(region['mask'].astype(np.uint8), (mw, mh),
+                              interpolation=cv2.INTER_NEAREST).astype(bool)
+            y1 = int(round(region['foot'] * h))  # keep the source's vertical position
+            y1 = min(max(y1, mh), h)
+            x0 = int(rng.integers(0, w - mw + 1))
+            y0 = y1 - mh
+            if region['cls'] in self.things:
+                g = label[min(y1, h - 1), x0 + mw // 2]
+                if g not in self.ground:
+                    continue
+            win_l, win_i = label[y0:y1, x0:x0 + mw], inst[y0:y1, x0:x0 + mw]
+            keep = win_l == self.repo.ignore_index  # ignore stays ignore
+            nearer = [i for i in np.unique(win_i[mask]) if foot.get(int(i), -1) > y1 / h]
+            if nearer:
+                keep |= np.isin(win_i, nearer)  # occluded by nearer base instances
+            put = mask & ~keep
+            if put.sum() < 0.5 * mask.sum():
+                continue
+            win_l[put] = region['cls']
+            win_i[put] = new_id
+            return dict(bbox=[x0, y0, x0 + mw, y1], scale=round(float(s), 3), foot=y1 / h,
+                        source=region['source'], pixels=int(put.sum()))
+        return None
+
+
+def _instance_feet(inst: np.ndarray, h: int) -> Dict[int, float]:
+    """Foot row (fraction of height) of every thing instance (id >= 1000)."""
+    feet = {}
+    for i in np.unique(inst):
+        if i >= 1000:
+            ys = np.nonzero((inst == i).any(1))[0]
+            feet[int(i)] = (ys.max() + 1) / h
+    return feet

@@ -1,0 +1,174 @@
+"""Rendering composed label maps with a trained pix2pixHD generator (the "synthesis" step of Zhang, Pixel Level Data Augmentation with GANs).
+
+Reading, composition of the condition and PNG writing run in background threads
+so that they overlap with the generator's forward passes. Every file is written
+atomically; a rerun renders only the images that are missing; ``shard=(i, n)``
+renders every n-th map starting at i (one process per GPU, or torchrun).
+"""
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os.path as osp
+from concurrent.futures import ThreadPoolExecutor
+from typing import List, Optional, Tuple
+
+import cv2
+import numpy as np
+import torch
+
+from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.gan import load_generator, make_condition, read_condition_inputs, to_uint8
+from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
+from .compose_set import CITY, COMPOSE_MANIFEST
+
+MANIFEST = 'manifest.json'
+
+
+def file_digest(path: str, limit: int = 1 << 26) -> str:
+    """sha256 of the first ``limit`` bytes and the size (fast fingerprint)."""
+    h = hashlib.sha256()
+    with open(path, 'rb') as f:
+        h.update(f.read(limit))
+    return f'{h.hexdigest()[:16]}-{osp.getsize(path)}'
+
+
+def load_pix2pixhd(config: str, checkpoint: str, device: str = 'cpu') -> Tuple[torch.nn.Module,
+                                                                            dict]:
+    """The trained pix2pixHD generator of ``config`` and what its input needs.
+
+    Returns (generator in eval mode, dict(num_classes, use_instance,
+    ignore_index)). Bad checkpoints raise DataValidationError (see
+    :func:`ganseg_mm.utils.gan.load_generator`).
+    """
+    from mmengine.config import Config
+    gen = load_generator(config, checkpoint, device=device)
+    pre = Config.fromfile(config).model.data_preprocessor
+    return gen, dict(num_classes=gen.num_classes, use_instance=gen.use_instance,
+                     ignore_index=pre.get('ignore_index', 255))
+
+
+def _names(root: str, split: str) -> List[str]:
+    files = sorted(glob.glob(osp.join(root, 'gtFine', split, CITY,
+                                      '*_gtFine_labelTrainIds.png')))
+    return [osp.basename(f)[:-len('_gtFine_labelTrainIds.png')] for f in files]
+
+
+def image_path(root: str, split: str, name: str) -> str:
+    return osp.join(root, 'leftImg8bit', split, CITY, name + '_leftImg8bit.png')
+
+
+def check_manifest(root: str, fingerprint: dict) -> None:
+    """An existing manifest of another generator/composition is an error."""
+    path = osp.join(root, MANIFEST)
+    if osp.isfile(path):
+        with open(path) as f:
+            old = json.load(f).get('fingerprint')
+        if old != fingerprint:
+            raise DataValidationError(
+                f'{root}: holds a manifest of another generator or composition ({old} vs '
+                f'{fingerprint}); use another output directory')
+
+
+def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
+               split: str = 'train', batch_size: int = 8, shard=(0, 1),
+               size: Optional[Tuple[int, int]] = None, device: str = 'cpu',
+               progress: bool = True) -> dict:
+    """Render every composed map of ``root`` lacking an image (this shard's share).
+
+    Returns dict(rendered, skipped, total, manifest) where ``manifest`` is the
+    path of ``manifest.json`` once every image of the set exists (else None).
+    """
+    check_manifest(root, fingerprint)
+    names = _names(root, split)
+    if not names:
+        raise DataValidationError(f'{root}: no composed label maps under gtFine/{split}/{CITY}')
+    mine = names[shard[0]::shard[1]]
+    todo = [n for n in mine if not osp.isfile(image_path(root, split, n))]
+    lab_dir = osp.join(root, 'gtFine', split, CITY)
+
+    def load(name):
+        lp = osp.join(lab_dir, name + '_gtFine_labelTrainIds.png')
+        lab, edge = read_condition_inputs(lp, info['num_classes'], info['ignore_index'])
+        orig = lab.shape
+        if size is not None:
+            lab = cv2.resize(lab, size[::-1], interpolation=cv2.INTER_NEAREST)
+            edge = cv2.resize(edge, size[::-1], interpolation=cv2.INTER_NEAREST)
+        return name, lp, lab, edge, orig
+
+    def load_batch(batch):
+        """Read a batch and build its condition tensors (same-size groups), off
+        the main thread so that it overlaps with the previous forward pass."""
+        items = [load(n) for n in batch]
+        groups = []
+        for shape in dict.fromkeys(it[2].shape for it in items):
+            grp = [it for it in items if it[2].shape == shape]
+            lab = torch.from_numpy(np.stack([it[2] for it in grp]))
+            edge = torch.from_numpy(np.stack([it[3] for it in grp]))
+            groups.append((grp, make_condition(lab, edge, info['num_classes'],
+                                               info['ignore_index'], info['use_instance'],
+                                               source=grp[0][1])))
+        return groups
+
+    def write(name, shape, out):
+        """Generator output (3, H, W) in [-1, 1] -> uint8 PNG, off the main thread."""
+        img = to_uint8(out)
+        if img.shape[:2] != shape:
+            img = cv2.resize(img, shape[::-1], interpolation=cv2.INTER_CUBIC)
+        atomic_write_png(image_path(root, split, name), img[..., ::-1])
+
+    from mmengine.utils import ProgressBar
+    bar = ProgressBar(len(todo)) if progress and todo else None
+    batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+    with ThreadPoolExecutor(2) as readers, ThreadPoolExecutor(2) as writers:
+        pending = [readers.submit(load_batch, b) for b in batches[:2]]
+        writes = []
+        for bi in range(len(batches)):
+            groups = pending[bi].result()
+            if bi + 2 < len(batches):
+                pending.append(readers.submit(load_batch, batches[bi + 2]))
+            n_items = 0
+            for grp, cond in groups:
+                n_items += len(grp)
+                with torch.no_grad():
+                    out = gen(cond.to(device, non_blocking=True)).float().cpu()
+                for it, img in zip(grp, out):
+                    writes.append(writers.submit(write, it[0], tuple(it[4]), img))
+            if bar:
+                for _ in range(n_items):
+                    bar.update()
+        for w in writes:
+            w.result()
+    if bar:
+        print()
+    manifest = None
+    if all(osp.isfile(image_path(root, split, n)) for n in names):
+        manifest = write_manifest(root, split, names, fingerprint)
+    return dict(rendered=len(todo), skipped=len(mine) - len(todo), total=len(names),
+                manifest=manifest)
+
+
+def write_manifest(root: str, split: str, names: List[str], fingerprint: dict) -> str:
+    """``manifest.json``: per image its class pixel counts, base map, seed, pastes."""
+    comp = {}
+    cpath = osp.join(root, COMPOSE_MANIFEST)
+    if osp.isfile(cpath):
+        with open(cpath) as f:
+            cm = json.load(f)
+        comp = {m['name']: m for m in cm['maps']}
+    images = []
+    for n in names:
+        m = comp.get(n)
+        if m is None:
+            lab = cv2.imread(osp.join(root, 'gtFine', split, CITY,
+                                      n + '_gtFine_labelTrainIds.png'), cv2.IMREAD_UNCHANGED)
+            counts = np.bincount(lab.ravel(), minlength=256)
+            m = dict(name=n, class_pixels={str(c): int(k) for c, k in enumerate(counts) if k})
+        images.append(dict(name=n, img=osp.relpath(image_path(root, split, n), root),
+                           class_pixels=m['class_pixels'], base=m.get('base'),
+                           seed=m.get('seed'), pastes=len(m.get('pastes', []))))
+    path = osp.join(root, MANIFEST)
+    atomic_write_text(path, json.dumps(dict(fingerprint=fingerprint, split=split,
+                                            images=images), indent=1))
+    return path

@@ -1,0 +1,51 @@
+"""pix2pixHD's data preprocessor (registered in mmagic's MODELS)."""
+from __future__ import annotations
+
+import torch
+from mmengine.model import BaseDataPreprocessor
+
+from mmagic.registry import MODELS
+
+from ganseg_mm.utils.gan import make_condition
+from ganseg_mm.utils.labels import check_label_ids
+
+
+@MODELS.register_module()
+class Pix2PixHDDataPreprocessor(BaseDataPreprocessor):
+    """Stacks a batch, scales images to [-1, 1] and builds the condition map.
+
+    Output ``inputs``: ``img`` (N, 3, H, W) float and ``cond``
+    (N, num_classes + 1 + use_instance, H, W).
+
+    Args:
+        num_classes (int): Number of trainId classes.
+        use_instance (bool): Add the instance-boundary channel. Defaults to True.
+        ignore_index (int): Label of unlabelled pixels. Defaults to 255.
+    """
+
+    def __init__(self, num_classes: int, use_instance: bool = True, ignore_index: int = 255):
+        super().__init__()
+        self.num_classes = num_classes
+        self.use_instance = use_instance
+        self.ignore_index = ignore_index
+
+    def forward(self, data: dict, training: bool = False) -> dict:
+        data = self.cast_data(data)
+        inputs = data['inputs']
+        if isinstance(inputs, dict):
+            inputs = [dict(zip(inputs, vals)) for vals in zip(*inputs.values())]
+        label = torch.stack([x['label'][0] for x in inputs])
+        edge = torch.stack([x['edge'][0] for x in inputs])
+        samples = data.get('data_samples')
+        paths = [s.metainfo.get('seg_map_path') for s in samples] if samples else []
+        # the transforms checked each map already; this names the bad file of a batch
+        for i, lab in enumerate(label):
+            src = paths[i] if i < len(paths) and paths[i] else 'label map'
+            check_label_ids(lab.unique().cpu().numpy(), self.num_classes, self.ignore_index,
+                            str(src))
+        cond = make_condition(label, edge, self.num_classes, self.ignore_index,
+                              self.use_instance)
+        out = dict(cond=cond, label=label)
+        if 'img' in inputs[0]:
+            out['img'] = torch.stack([x['img'] for x in inputs]).float() / 127.5 - 1.
+        return dict(inputs=out, data_samples=samples)

@@ -1,0 +1,1 @@
+"""Functions shared by models: StyleGAN2 per-pixel features, ensemble uncertainty."""
