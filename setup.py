@@ -77,7 +77,7 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'ganseg_mm': ['.mim/configs/**/*.py', '.mim/tools/**/*',
                                     '.mim/README.md']},
-        python_requires='>=3.8',
+        python_requires='>=3.11',
         install_requires=parse_requirements('runtime') + parse_requirements('mminstall'),
         extras_require={'tests': parse_requirements('tests')},
         zip_safe=False)
