@@ -3,7 +3,7 @@
 * generator images/s (bare forward, no_grad, batch 1) of the full Cityscapes
   generator (configs/ganaug/pix2pixhd_cityscapes.py) at 256x512 and 512x1024;
   ``--quick`` uses the demo generator instead (smoke run);
-* ``tools/synthesize.py``'s loop (``render_set``: read, condition, forward, PNG
+* ``tools/ganaug/synthesize.py``'s loop (``render_set``: read, condition, forward, PNG
   write) images/s as a ratio of the bare forward of the same generator on the
   same maps and batch size (target >= 0.9x: reading and writing overlap),
   with the full Cityscapes generator on maps composed at 256x512 (the issue's

@@ -59,15 +59,15 @@ def prepare_ganaug(data_root: str, work_dir: str) -> None:
     root_opt = ['--cfg-options', f'train_dataloader.dataset.data_root={data_root.rstrip("/")}/']
     run([sys.executable, 'tools/train.py', 'configs/ganaug/pix2pixhd_demo.py', '--work-dir',
          gan_wd, *root_opt])
-    run([sys.executable, 'tools/extract_classes.py', 'configs/baseline/deeplabv3_r18_demo.py',
+    run([sys.executable, 'tools/ganaug/extract_classes.py', 'configs/baseline/deeplabv3_r18_demo.py',
          '--split', 'train', '--out', osp.join(wd, 'repository'), *root_opt])
     shutil.rmtree(osp.join(ROOT, GANAUG_SYNTH), ignore_errors=True)  # a new GAN: a new set
-    run([sys.executable, 'tools/compose_labels.py', 'configs/baseline/deeplabv3_r18_demo.py',
+    run([sys.executable, 'tools/ganaug/compose_labels.py', 'configs/baseline/deeplabv3_r18_demo.py',
          '--repo', osp.join(wd, 'repository'), '--out', GANAUG_SYNTH, '--num', '100',
          '--target', 'sqrt', '--seed', '0', *root_opt])
     with open(osp.join(ROOT, gan_wd, 'last_checkpoint')) as f:
         ckpt = f.read().strip()
-    run([sys.executable, 'tools/synthesize.py', 'configs/ganaug/pix2pixhd_demo.py', ckpt,
+    run([sys.executable, 'tools/ganaug/synthesize.py', 'configs/ganaug/pix2pixhd_demo.py', ckpt,
          '--root', GANAUG_SYNTH, '--batch-size', '8'])
 
 

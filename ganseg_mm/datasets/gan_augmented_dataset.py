@@ -32,7 +32,7 @@ def _online_pipeline(pipeline: list, online: dict) -> list:
 
 @DATASETS.register_module()
 class GANAugmentedDataset(LazyInitWrapper):
-    """Mixes a real dataset with the synthetic set written by ``tools/synthesize.py``.
+    """Mixes a real dataset with the synthetic set written by ``tools/ganaug/synthesize.py``.
 
     The mixed index is fixed by ``seed`` (identical on every rank, so any
     sampler, including DDP's, works unchanged). Each sample goes through the
@@ -66,7 +66,7 @@ class GANAugmentedDataset(LazyInitWrapper):
         seed (int): Seed of the mixed index. Defaults to 0.
         online (dict, optional): ``dict(config=..., checkpoint=..., device='cpu')``
             of a pix2pixHD generator: synthesize the images on the fly from
-            the composed label maps (no ``tools/synthesize.py`` run, no images
+            the composed label maps (no ``tools/ganaug/synthesize.py`` run, no images
             on disk). The derived synthetic dataset then lists the maps of
             ``synth_<split>.txt`` and its pipeline renders instead of
             ``LoadImageFromFile`` (:class:`RenderImageFromLabel`); the manifest
@@ -92,13 +92,13 @@ class GANAugmentedDataset(LazyInitWrapper):
         self.seed = seed
         if synthetic_root is not None and not osp.isdir(synthetic_root):
             raise DataValidationError(f'synthetic_root {synthetic_root!r} does not exist; '
-                                      'run tools/compose_labels.py and tools/synthesize.py')
+                                      'run tools/ganaug/compose_labels.py and tools/ganaug/synthesize.py')
         default_manifest = 'compose_manifest.json' if online else 'manifest.json'
         self.manifest_path = manifest or (osp.join(synthetic_root, default_manifest)
                                           if synthetic_root else None)
         if self.manifest_path and not osp.isfile(self.manifest_path):
             raise DataValidationError(f'{self.manifest_path}: missing; the synthetic set is '
-                                      'incomplete (rerun tools/synthesize.py)')
+                                      'incomplete (rerun tools/ganaug/synthesize.py)')
         if synthetic is None:
             if not isinstance(dataset, dict):
                 raise ValueError('synthetic must be given when dataset is an instance')
@@ -112,7 +112,7 @@ class GANAugmentedDataset(LazyInitWrapper):
                 if not osp.isfile(osp.join(synthetic_root, synthetic['ann_file'])):
                     raise DataValidationError(
                         f'{osp.join(synthetic_root, synthetic["ann_file"])}: missing; run '
-                        'tools/compose_labels.py first')
+                        'tools/ganaug/compose_labels.py first')
                 synthetic['pipeline'] = _online_pipeline(synthetic.get('pipeline', []), online)
         self.real = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.synthetic = (DATASETS.build(synthetic) if isinstance(synthetic, dict)
@@ -145,7 +145,7 @@ class GANAugmentedDataset(LazyInitWrapper):
         """Per synthetic sample (dataset order) its class-balanced repeat factor."""
         with open(self.manifest_path) as f:
             man = json.load(f)
-        if 'images' in man:  # manifest.json of tools/synthesize.py
+        if 'images' in man:  # manifest.json of tools/ganaug/synthesize.py
             by_name = {osp.basename(m['img']): m for m in man['images']}
         else:  # compose_manifest.json (online synthesis)
             by_name = {m['name'] + '_leftImg8bit.png': m for m in man['maps']}

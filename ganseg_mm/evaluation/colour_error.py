@@ -3,7 +3,7 @@
 A cheap check of a label-to-image GAN (pix2pixHD): for each class, the mean
 colour of its pixels in the rendered images should match the real images'.
 Used by the sample-grid hook during GAN training and by
-``tools/analyze_labels.py`` on a whole split.
+``tools/ganaug/analyze_labels.py`` on a whole split.
 """
 from __future__ import annotations
 

@@ -2,13 +2,13 @@
 offline pipeline as plain functions called by the tools:
 
 - :mod:`.class_repository`: class extraction into per-class region repositories
-  (``tools/extract_classes.py``);
+  (``tools/ganaug/extract_classes.py``);
 - :mod:`.composer`, :mod:`.compose_set`: new label maps that raise rare classes
-  (``tools/compose_labels.py``);
+  (``tools/ganaug/compose_labels.py``);
 - :mod:`.renderer`: rendering them with a trained pix2pixHD generator
-  (``tools/synthesize.py``);
+  (``tools/ganaug/synthesize.py``);
 - :mod:`.analysis`: class frequency vs IoU and GAN colour error
-  (``tools/analyze_labels.py``).
+  (``tools/ganaug/analyze_labels.py``).
 
 The registered parts live in the folders of their kind: the networks in
 ``models/editors/pix2pixhd``, the dataset wrapper in ``datasets``, the

@@ -174,7 +174,7 @@ class ClassRepository:
         path = osp.join(root, 'index.json')
         if not osp.isfile(path):
             raise DataValidationError(f'{root}: not a class repository (no index.json); '
-                                      'run tools/extract_classes.py first')
+                                      'run tools/ganaug/extract_classes.py first')
         with open(path) as f:
             self.index = json.load(f)
         self.root = root

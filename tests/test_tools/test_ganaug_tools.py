@@ -1,4 +1,4 @@
-"""tools/extract_classes.py, compose_labels.py, synthesize.py, analyze_labels.py as users run them."""
+"""tools/ganaug/extract_classes.py, compose_labels.py, synthesize.py, analyze_labels.py as users run them."""
 import glob
 import importlib.util
 import json
@@ -17,7 +17,7 @@ SEG_DEMO = 'configs/baseline/deeplabv3_r18_demo.py'
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', name + '.py'))
+    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'ganaug', name + '.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod.main
@@ -176,7 +176,7 @@ def test_torchrun_two_ranks(composed, tmp_path):
     shutil.copytree(composed['out'], out)
     env = dict(os.environ, OMP_NUM_THREADS='1')
     r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2',
-                        'tools/synthesize.py', GAN_DEMO, composed['ckpt'], '--root', out],
+                        'tools/ganaug/synthesize.py', GAN_DEMO, composed['ckpt'], '--root', out],
                        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-2000:]
     shards = sorted(json.loads(line)['shard'] for line in r.stdout.splitlines()

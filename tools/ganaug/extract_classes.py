@@ -1,6 +1,6 @@
 """Build class repositories from a dataset's label maps (the "class extraction" step of pixel-level GAN augmentation).
 
-    python tools/extract_classes.py CONFIG --split train --out REPO_DIR
+    python tools/ganaug/extract_classes.py CONFIG --split train --out REPO_DIR
 
 Every connected region (instance for thing classes with instanceIds) of every
 class is stored with mask, bbox, area, source and vertical position, plus

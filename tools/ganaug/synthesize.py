@@ -1,14 +1,14 @@
 """Render composed label maps into a synthetic dataset (the "synthesis" step of pixel-level GAN augmentation).
 
-    python tools/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
+    python tools/ganaug/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
         [--batch-size 8] [--size H W] [--shard i/n] [--device cuda]
 
-SYNTH_ROOT holds the maps of tools/compose_labels.py (gtFine/<split>/synth/);
+SYNTH_ROOT holds the maps of tools/ganaug/compose_labels.py (gtFine/<split>/synth/);
 images go to SYNTH_ROOT/leftImg8bit/<split>/synth/ and, once the set is
 complete, SYNTH_ROOT/manifest.json (class pixel counts, base map, seed per
 image; the generator fingerprint). Resumable (rerun renders what is missing),
 atomic writes. Several processes: ``--shard i/n`` each, or
-``torchrun --nproc_per_node N tools/synthesize.py ...`` (RANK/WORLD_SIZE; each
+``torchrun --nproc_per_node N tools/ganaug/synthesize.py ...`` (RANK/WORLD_SIZE; each
 rank uses cuda:LOCAL_RANK when --device cuda).
 """
 import argparse

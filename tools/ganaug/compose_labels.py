@@ -1,6 +1,6 @@
 """Compose new label maps from class repositories (the "reconstruction" step of pixel-level GAN augmentation).
 
-    python tools/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
+    python tools/ganaug/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
         [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0]
 
 Base maps are the CONFIG's ``--split`` label maps; regions of under-represented
@@ -30,7 +30,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('config', help='mmseg config whose split gives the base label maps')
     p.add_argument('--split', default='train', choices=['train', 'val', 'test'])
-    p.add_argument('--repo', required=True, help='directory from tools/extract_classes.py')
+    p.add_argument('--repo', required=True, help='directory from tools/ganaug/extract_classes.py')
     p.add_argument('--out', required=True, help='root of the synthetic dataset')
     p.add_argument('--num', type=int, default=100, help='number of composed maps')
     p.add_argument('--target', type=parse_target, default='sqrt')

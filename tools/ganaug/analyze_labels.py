@@ -1,6 +1,6 @@
 """Class pixel frequencies of a dataset and, with an evaluation, frequency vs IoU.
 
-    python tools/analyze_labels.py CONFIG [--split train] --out DIR \
+    python tools/ganaug/analyze_labels.py CONFIG [--split train] --out DIR \
         [--metrics work_dirs/.../metrics.json] [--rare 0.01]
 
 Works on any dataset config (real, the synthetic set, or a GANAugmentedDataset
