@@ -1,4 +1,4 @@
-"""DatasetGAN interpreter training: ours (bounded memory) vs the naive way of nv-tlabs/datasetGAN_release.
+"""DatasetGAN interpreter training: ours (bounded memory) vs datasetGAN_release's.
 
 Naive (nv-tlabs/datasetGAN_release): every pixel's feature of every annotated
 image is upsampled to the output size and held in RAM (N x S x S x D floats),
@@ -41,7 +41,8 @@ def _measure(mode, size, num_images, steps):
     import torch
 
     import ganseg_mm  # noqa: F401
-    from ganseg_mm.models.utils.stylegan2_features import gather_features, synthesize, upsample_features
+    from ganseg_mm.models.utils.stylegan2_features import (gather_features, synthesize,
+                                                           upsample_features)
     from mmseg.registry import MODELS
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory() as d:

@@ -1,5 +1,5 @@
 # UDA data on Cityscapes: the 1/8 labeled split and the unlabeled rest.
-# Make the split files first:  python tools/make_splits.py configs/baseline/deeplabv3_r50_cityscapes.py
+# Split files first: python tools/make_splits.py configs/baseline/deeplabv3_r50_cityscapes.py
 # Only new keys (bases must not share keys); the UDA configs wire them in.
 labeled_split = 'splits/1-8_seed0_labeled.txt'
 unlabeled_split = 'splits/1-8_seed0_unlabeled.txt'

@@ -16,8 +16,7 @@ import cv2
 import numpy as np
 import torch
 
-from ganseg_mm.datasets.datasetgan_annotation_dataset import (  # noqa: F401  (re-used here)
-    LATENT_KEYS, check_mask, load_latents, read_png_mask, sample_name)
+from ganseg_mm.datasets.datasetgan_annotation_dataset import LATENT_KEYS
 from ganseg_mm.utils.errors import DataValidationError
 
 def save_latents(path: str, info: dict) -> None:

@@ -92,7 +92,8 @@ class GANAugmentedDataset(LazyInitWrapper):
         self.seed = seed
         if synthetic_root is not None and not osp.isdir(synthetic_root):
             raise DataValidationError(f'synthetic_root {synthetic_root!r} does not exist; '
-                                      'run tools/ganaug/compose_labels.py and tools/ganaug/synthesize.py')
+                                      'run tools/ganaug/compose_labels.py and '
+                                      'tools/ganaug/synthesize.py')
         default_manifest = 'compose_manifest.json' if online else 'manifest.json'
         self.manifest_path = manifest or (osp.join(synthetic_root, default_manifest)
                                           if synthetic_root else None)

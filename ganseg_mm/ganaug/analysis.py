@@ -1,4 +1,5 @@
-"""Class pixel frequencies of datasets and their relation to per-class IoU (Fig. 2 of the pixel-level GAN augmentation paper)."""
+"""Class pixel frequencies of datasets and their relation to per-class IoU
+(Fig. 2 of the pixel-level GAN augmentation paper), and the GAN's colour error."""
 from __future__ import annotations
 
 from typing import Dict, List, Sequence

@@ -1,4 +1,4 @@
-"""Class repositories (the "class extraction" step of pixel-level GAN augmentation).
+"""Class repositories (GAN augmentation: "class extraction").
 
 Every connected region of every class in a dataset's label maps is stored with
 its mask (bit-packed crop), bbox, area, source file and vertical position, so

@@ -1,4 +1,5 @@
-"""Writes a set of composed label maps in Cityscapes layout (used by tools/ganaug/compose_labels.py)."""
+"""Writes a set of composed label maps in Cityscapes layout
+(used by tools/ganaug/compose_labels.py)."""
 from __future__ import annotations
 
 import json

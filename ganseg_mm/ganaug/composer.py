@@ -1,4 +1,4 @@
-"""Label-map composition (the "reconstruction" step of pixel-level GAN augmentation).
+"""Label-map composition (GAN augmentation: "reconstruction").
 
 New label maps are made from base label maps by pasting regions of
 under-represented classes taken from a :class:`ClassRepository`, so that the

@@ -1,4 +1,5 @@
-"""Rendering composed label maps with a trained pix2pixHD generator (the "synthesis" step of Zhang, Pixel Level Data Augmentation with GANs).
+"""Rendering composed label maps with a trained pix2pixHD generator (the
+"synthesis" step of Zhang, "Pixel Level Data Augmentation with GANs").
 
 Reading, composition of the condition and PNG writing run in background threads
 so that they overlap with the generator's forward passes. Every file is written

@@ -41,6 +41,15 @@ def add_runner_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
 
 
+def add_dataset_split_args(parser: argparse.ArgumentParser) -> None:
+    """The arguments of tools that read one split of a config's dataset:
+    ``config``, ``--split`` and ``--cfg-options`` (e.g. another ``data_root``)."""
+    from mmengine.config import DictAction
+    parser.add_argument('config', help='mmseg config whose <split>_dataloader.dataset is read')
+    parser.add_argument('--split', default='train', choices=['train', 'val', 'test'])
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+
+
 def run_tool(fn: Callable, *args) -> int:
     """Run a tool's body ``fn(*args)``; bad input data (a
     :class:`DataValidationError`, also one re-raised from a dataloader worker)

@@ -21,10 +21,12 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
         'generator.', ), device: str = 'cpu') -> torch.nn.Module:
     """Build ``model.generator`` of an mmagic GAN config and load its weights.
 
-    The generator is built in mmagic's scope through a scoped default-scope
-    context (the process-wide default scope, e.g. mmseg's inside a dataloader
-    worker, is left untouched) and the checkpoint is read with mmengine's
-    public :class:`~mmengine.runner.CheckpointLoader`.
+    The project's networks are registered by the config's own
+    ``custom_imports`` (``ganseg_mm.models.editors``), which ``Config.fromfile``
+    imports. The generator is built in mmagic's scope through a scoped
+    default-scope context (the process-wide default scope, e.g. mmseg's inside
+    a dataloader worker, is left untouched) and the checkpoint is read with
+    mmengine's public :class:`~mmengine.runner.CheckpointLoader`.
 
     Args:
         config (str): mmagic GAN config (pix2pixHD, StyleGAN2, ...).
@@ -48,7 +50,6 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
     from mmengine.runner import CheckpointLoader
 
     import mmagic.models  # noqa: F401  (registers mmagic's networks)
-    import ganseg_mm.models.editors  # noqa: F401  (registers the project's networks)
     from mmagic.registry import MODELS
     if not osp.isfile(config):
         raise DataValidationError(f'{config}: GAN config not found')
@@ -102,7 +103,9 @@ def make_condition(label: torch.Tensor, edge: Optional[torch.Tensor], num_classe
     any other id raises :class:`DataValidationError` naming ``source``.
     """
     label = label.long()
-    check_label_ids(label.unique().cpu().numpy(), num_classes, ignore_index, source)
+    bad = ((label < 0) | (label >= num_classes)) & (label != ignore_index)
+    if bool(bad.any()):  # one host sync; the ids are gathered only for the message
+        check_label_ids(label[bad].unique().cpu().numpy(), num_classes, ignore_index, source)
     idx = torch.where(label == ignore_index, torch.full_like(label, num_classes), label)
     n, h, w = label.shape
     # written in place (no int64 one-hot, permute copy or concatenation)

@@ -10,7 +10,8 @@ from .io import atomic_write_bytes
 def scatter_png(path: str, x: Sequence[float], y: Sequence[float], labels: Sequence[str],
                 xlabel: str, ylabel: str, title: str, logx: bool = True,
                 highlight: Optional[Sequence[bool]] = None) -> None:
-    """Labelled scatter plot (e.g. the pixel-level GAN augmentation paper's class frequency vs IoU figure)."""
+    """Labelled scatter plot (e.g. class frequency vs IoU, as in Fig. 2 of the
+    pixel-level GAN augmentation paper)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from ganseg_mm.datasetgan.annotations import (check_mask, labelme_to_mask, load_latents,
-                                              save_latents)
+from ganseg_mm.datasetgan.annotations import labelme_to_mask, save_latents
+from ganseg_mm.datasets.datasetgan_annotation_dataset import check_mask, load_latents
 from ganseg_mm.utils.errors import DataValidationError
 
 

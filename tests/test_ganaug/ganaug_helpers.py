@@ -27,7 +27,7 @@ def tiny_checkpoint(path: str, config: str = GAN_DEMO, **gen_overrides) -> str:
 
 def demo_files(root: str, split: str = 'train'):
     """(img, seg_map) pairs of a demo-data root, in dataset order."""
-    from ganseg_mm.ganaug.label_io import dataset_from_cfg, label_files
+    from ganseg_mm.datasets.label_files import dataset_from_cfg, label_files
     cfg = dict(type='CityscapesDataset', data_root=root,
                data_prefix=dict(img_path=f'leftImg8bit/{split}', seg_map_path=f'gtFine/{split}'))
     return label_files(dataset_from_cfg(cfg))

@@ -9,6 +9,7 @@ import cv2
 import pytest
 
 from ganseg_mm.evaluation import comparison as C
+from tests.test_tools.test_train_cli import _opts as _train_opts
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEMO_CFG = osp.join(REPO, 'configs/baseline/deeplabv3_r18_demo.py')
@@ -31,14 +32,9 @@ def _read(path):
 
 
 def _opts(root, iters=2):
-    root = root.rstrip('/') + '/'
-    o = []
-    for d in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        o += [f'{d}.dataset.data_root={root}', f'{d}.num_workers=0',
-              f'{d}.persistent_workers=False']
-    return o + [f'train_cfg.max_iters={iters}', f'train_cfg.val_interval={iters}',
-                f'default_hooks.checkpoint.interval={iters}', f'param_scheduler.0.end={iters}',
-                'default_hooks.logger.interval=1']
+    """tools/train.py's tiny-data options, plus a schedule as short as the run."""
+    return _train_opts(root, iters) + [f'param_scheduler.0.end={iters}',
+                                       'default_hooks.logger.interval=1']
 
 
 def _one_line_error(capsys, code, pattern):

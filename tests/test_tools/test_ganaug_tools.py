@@ -1,4 +1,5 @@
-"""tools/ganaug/extract_classes.py, compose_labels.py, synthesize.py, analyze_labels.py as users run them."""
+"""tools/ganaug/{extract_classes,compose_labels,synthesize,analyze_labels}.py as
+users run them."""
 import glob
 import importlib.util
 import json
@@ -17,7 +18,8 @@ SEG_DEMO = 'configs/baseline/deeplabv3_r18_demo.py'
 
 
 def _tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(REPO, 'tools', 'ganaug', name + '.py'))
+    path = osp.join(REPO, 'tools', 'ganaug', name + '.py')
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod.main

@@ -37,7 +37,7 @@ def annotate(args):
     import ganseg_mm  # noqa: F401
     from mmseg.apis import inference_model, init_model
 
-    from ganseg_mm.datasetgan.annotations import sample_name
+    from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
     from ganseg_mm.datasetgan.interpreter import resolve_checkpoint
     from ganseg_mm.utils.io import atomic_write_png
     try:

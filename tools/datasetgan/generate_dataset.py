@@ -30,7 +30,8 @@ def parse_args(argv=None):
                    help='image score = mean of this top fraction of pixel JS')
     p.add_argument('--seed', type=int, default=100000, help='image i uses seed + i')
     p.add_argument('--truncation', type=float, default=1.0, help='psi in (0, 1]')
-    p.add_argument('--shard', type=shard_arg, default=(0, 1), help='i/n: this process makes images i, i+n, ...')
+    p.add_argument('--shard', type=shard_arg, default=(0, 1),
+                   help='i/n: this process makes images i, i+n, ...')
     p.add_argument('--batch-size', type=int, default=4)
     p.add_argument('--split', default='train')
     p.add_argument('--city', default='datasetgan', help='sub-folder name in the layout')

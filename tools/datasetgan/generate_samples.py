@@ -48,7 +48,8 @@ def generate(args):
     import torch
 
     import ganseg_mm  # noqa: F401
-    from ganseg_mm.datasetgan.annotations import sample_name, save_latents
+    from ganseg_mm.datasetgan.annotations import save_latents
+    from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
     from ganseg_mm.datasetgan.generation import mean_latent, sample_w
     from ganseg_mm.utils.gan import load_generator, to_uint8
     if args.num < 1:

@@ -38,8 +38,9 @@ def class_names(classes):
 
 def import_annotations(samples_dir, src_dir, out_dir, classes, ignore_index=255):
     """Check and write every annotation of ``src_dir``; returns the names."""
-    from ganseg_mm.datasetgan.annotations import (check_mask, labelme_to_mask, load_latents,
-                                                  read_png_mask, sample_name)
+    from ganseg_mm.datasetgan.annotations import labelme_to_mask
+    from ganseg_mm.datasets.datasetgan_annotation_dataset import (check_mask, load_latents,
+                                                           read_png_mask, sample_name)
     from ganseg_mm.utils.io import atomic_write_png
     info = load_latents(osp.join(samples_dir, 'latents.pt'))
     n, size = info['w'].shape[0], info['out_size']

@@ -16,13 +16,12 @@ import json
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
+from ganseg_mm.utils.cli import add_dataset_split_args, run_tool
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('config')
-    p.add_argument('--split', default='train', choices=['train', 'val', 'test'])
+    add_dataset_split_args(p)
     p.add_argument('--out', required=True)
     p.add_argument('--metrics', help='metrics JSON of tools/test.py --metrics-out')
     p.add_argument('--rare', type=float, default=0.01,
@@ -30,15 +29,13 @@ def parse_args(argv=None):
     p.add_argument('--gan-config', help='pix2pixHD config: also render the split\'s label '
                    'maps and report the per-class mean-colour error against the real images')
     p.add_argument('--gan-checkpoint', help='checkpoint for --gan-config')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     from ganseg_mm.ganaug.analysis import class_frequencies, iou_table, rank_correlation
-    from ganseg_mm.ganaug.label_io import dataset_files
-    from ganseg_mm.utils.cli import run_tool
+    from ganseg_mm.datasets.label_files import dataset_files
     from ganseg_mm.utils.io import atomic_write_text
     from ganseg_mm.utils.plots import scatter_png
 

@@ -1,4 +1,4 @@
-"""Compose new label maps from class repositories (the "reconstruction" step of pixel-level GAN augmentation).
+"""Compose new label maps from class repositories (GAN augmentation: "reconstruction").
 
     python tools/ganaug/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
         [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0]
@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from mmengine.config import DictAction
+from ganseg_mm.utils.cli import add_dataset_split_args, run_tool
 
 
 def parse_target(text):
@@ -28,8 +28,7 @@ def parse_target(text):
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('config', help='mmseg config whose split gives the base label maps')
-    p.add_argument('--split', default='train', choices=['train', 'val', 'test'])
+    add_dataset_split_args(p)
     p.add_argument('--repo', required=True, help='directory from tools/ganaug/extract_classes.py')
     p.add_argument('--out', required=True, help='root of the synthetic dataset')
     p.add_argument('--num', type=int, default=100, help='number of composed maps')
@@ -38,14 +37,12 @@ def parse_args(argv=None):
     p.add_argument('--pastes', type=int, nargs=2, default=(2, 6), metavar=('MIN', 'MAX'))
     p.add_argument('--scale-range', type=float, nargs=2, default=(0.8, 1.25))
     p.add_argument('--seed', type=int, default=0)
-    p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    from ganseg_mm.ganaug.label_io import dataset_files
-    from ganseg_mm.utils.cli import run_tool
+    from ganseg_mm.datasets.label_files import dataset_files
     from ganseg_mm.ganaug.compose_set import compose_set
 
     def run():

@@ -1,4 +1,4 @@
-"""Build class repositories from a dataset's label maps (the "class extraction" step of pixel-level GAN augmentation).
+"""Build class repositories from a dataset's label maps (GAN augmentation: "class extraction").
 
     python tools/ganaug/extract_classes.py CONFIG --split train --out REPO_DIR
 
@@ -11,24 +11,21 @@ import argparse
 import json
 import sys
 
-from mmengine.config import DictAction
+from ganseg_mm.utils.cli import add_dataset_split_args, run_tool
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    p.add_argument('config', help='mmseg config whose <split>_dataloader.dataset is scanned')
-    p.add_argument('--split', default='train', choices=['train', 'val', 'test'])
+    add_dataset_split_args(p)
     p.add_argument('--out', required=True, help='repository directory')
     p.add_argument('--min-area', type=int, default=16, help='smallest region kept (pixels)')
-    p.add_argument('--cfg-options', nargs='+', action=DictAction)
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
     from ganseg_mm.ganaug.class_repository import build_repository
-    from ganseg_mm.ganaug.label_io import dataset_files
-    from ganseg_mm.utils.cli import run_tool
+    from ganseg_mm.datasets.label_files import dataset_files
 
     def run():
         files, names, ignore = dataset_files(args.config, args.split, args.cfg_options)

@@ -1,4 +1,4 @@
-"""Render composed label maps into a synthetic dataset (the "synthesis" step of pixel-level GAN augmentation).
+"""Render composed label maps into a synthetic dataset (GAN augmentation: "synthesis").
 
     python tools/ganaug/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
         [--batch-size 8] [--size H W] [--shard i/n] [--device cuda]
@@ -30,7 +30,8 @@ def parse_args(argv=None):
     p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
                    help='render at this size (e.g. the GAN training size) and resize the '
                    'image back to the label size')
-    p.add_argument('--shard', type=shard_arg, help='i/n: render every n-th map from i (default: torchrun '
+    p.add_argument('--shard', type=shard_arg,
+                   help='i/n: render every n-th map from i (default: torchrun '
                    'RANK/WORLD_SIZE or 0/1)')
     p.add_argument('--device', default='cpu')
     return p.parse_args(argv)

@@ -15,7 +15,8 @@ from ganseg_mm.utils.errors import DataValidationError
 
 class _InfiniteIterator:
     """Restarts a dataloader when it is exhausted, advancing its sampler's
-    epoch (as mmengine's IterBasedTrainLoop does for the labeled loader)."""
+    epoch, as mmengine's IterBasedTrainLoop does for the labeled loader (its
+    class for that, ``_InfiniteDataloaderIterator``, is private)."""
 
     def __init__(self, dataloader: DataLoader):
         self.dataloader, self.epoch = dataloader, 0

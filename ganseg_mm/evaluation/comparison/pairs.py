@@ -51,21 +51,11 @@ def count_class_pixels(dataset_cfg: dict, cache: Optional[str] = None) -> Tuple[
         cache (str, optional): JSON file, reused while the label files (paths,
             sizes, mtimes) and classes are unchanged.
     """
-    import copy
-
     import cv2
-    from mmengine.registry import DefaultScope
-    from mmseg.registry import DATASETS
 
-    def strip(c):  # only the file lists are needed: no pipelines, at any depth
-        for v in (c.values() if isinstance(c, dict) else c if isinstance(c, list) else []):
-            strip(v)
-        if isinstance(c, dict) and 'pipeline' in c:
-            c['pipeline'] = []
-    cfg = copy.deepcopy(dict(dataset_cfg))
-    strip(cfg)
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        ds = DATASETS.build(cfg)
+    from ganseg_mm.datasets.label_files import dataset_from_cfg
+    ds = dataset_from_cfg(dataset_cfg)  # file lists only, no pipelines
+    ds.full_init() if hasattr(ds, 'full_init') else None
     infos = [ds.get_data_info(i) for i in range(len(ds))]
     if not infos:
         raise DataValidationError('the baseline\'s train dataset is empty: no class frequencies')

@@ -132,7 +132,8 @@ def write_summary(work_dir: str, results: Dict[str, Dict[int, dict]], baseline: 
             f'{100 * rare_share:g}% of the baseline\'s training pixels.']
     for k, s in summaries.items():
         title = 'last checkpoint (headline)' if k == 'last' else f'{k} checkpoint'
-        text += ['', f'## {title}', '', format_table(s, baseline, classes, rare, share, len(seeds))]
+        table = format_table(s, baseline, classes, rare, share, len(seeds))
+        text += ['', f'## {title}', '', table]
     text = '\n'.join(text) + '\n'
     atomic_write_text(osp.join(work_dir, 'comparison.md'), text)
     plot_deltas_png(osp.join(work_dir, 'comparison.png'), summaries['last'], baseline,

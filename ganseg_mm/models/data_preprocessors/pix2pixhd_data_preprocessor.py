@@ -6,6 +6,7 @@ from mmengine.model import BaseDataPreprocessor
 
 from mmagic.registry import MODELS
 
+from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.gan import make_condition
 from ganseg_mm.utils.labels import check_label_ids
 
@@ -37,14 +38,14 @@ class Pix2PixHDDataPreprocessor(BaseDataPreprocessor):
         label = torch.stack([x['label'][0] for x in inputs])
         edge = torch.stack([x['edge'][0] for x in inputs])
         samples = data.get('data_samples')
-        paths = [s.metainfo.get('seg_map_path') for s in samples] if samples else []
-        # the transforms checked each map already; this names the bad file of a batch
-        for i, lab in enumerate(label):
-            src = paths[i] if i < len(paths) and paths[i] else 'label map'
-            check_label_ids(lab.unique().cpu().numpy(), self.num_classes, self.ignore_index,
-                            str(src))
-        cond = make_condition(label, edge, self.num_classes, self.ignore_index,
-                              self.use_instance)
+        try:  # one check of the whole batch on the normal path
+            cond = make_condition(label, edge, self.num_classes, self.ignore_index,
+                                  self.use_instance)
+        except DataValidationError:  # name the bad file, not the batch
+            for lab, sample in zip(label, samples or []):
+                check_label_ids(lab.unique().cpu().numpy(), self.num_classes,
+                                self.ignore_index, str(sample.metainfo.get('seg_map_path')))
+            raise
         out = dict(cond=cond, label=label)
         if 'img' in inputs[0]:
             out['img'] = torch.stack([x['img'] for x in inputs]).float() / 127.5 - 1.

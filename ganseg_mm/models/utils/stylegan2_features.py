@@ -2,9 +2,9 @@
 
 DatasetGAN's per-pixel feature is every synthesis layer's output, bilinearly
 upsampled to the image size and concatenated (``upsample_features``: the
-naive way of nv-tlabs/datasetGAN_release, ``H x W x D`` floats per image). ``gather_features`` gives
-the same vectors for chosen pixels only, by bilinear sampling each layer at
-its native resolution (``grid_sample`` at the pixel centres, border padding =
+naive way of nv-tlabs/datasetGAN_release, ``H x W x D`` floats per image).
+``gather_features`` gives the same vectors for chosen pixels only, by bilinear
+sampling each layer at its native resolution (``grid_sample`` at the pixel centres, border padding =
 ``F.interpolate(mode='bilinear', align_corners=False)`` then indexing), so
 memory grows with the number of sampled pixels, not with ``H x W x D``.
 """

@@ -181,6 +181,17 @@ def test_model_checks_and_inference():
         model.val_step(b)
 
 
+def test_preprocessor_names_the_bad_file_of_a_batch():
+    from mmagic.structures import DataSample
+    model = _model()
+    b = _batch(n=2)
+    b['data_samples'] = [DataSample(metainfo=dict(seg_map_path=f'{n}.png')) for n in 'ab']
+    model.data_preprocessor(b)  # a good batch passes
+    b['inputs']['label'][1][0, 0, 0] = 9  # the second map is bad
+    with pytest.raises(DataValidationError, match=r'^b.png: label ids \[9\]'):
+        model.data_preprocessor(b)
+
+
 def test_transforms_load_edges_and_check_sizes(tmp_path):
     import cv2
     from ganseg_mm.datasets.transforms import LoadInstanceBoundary, PackLabelImagePair

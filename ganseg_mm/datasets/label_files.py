@@ -1,4 +1,5 @@
-"""The label maps of any mmseg dataset config (file lists, split configs)."""
+"""The label files of any mmseg dataset config (file lists, split configs), read
+without pipelines: used by the GAN-augmentation tools and the comparison."""
 from __future__ import annotations
 
 import copy
