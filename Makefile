@@ -3,9 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ganseg-setup-done
 SETUP_INPUTS := setup.py tools/setup_env.sh $(wildcard requirements/*.txt)
-DEMO_ROOT ?= data/demo_cityscapes
 
-.PHONY: setup demo test test-fast bench clean
+.PHONY: setup demo demo-full test test-fast bench clean
 
 setup: $(STAMP)  ## build the virtual environment (first run only)
 
@@ -13,8 +12,11 @@ $(STAMP): $(SETUP_INPUTS)
 	VENV=$(VENV) bash tools/setup_env.sh
 	touch $@
 
-demo: setup  ## the main job on the embedded demo data
-	$(PY) tools/run_demo.py --data-root $(DEMO_ROOT)
+demo: setup  ## all four methods on the embedded demo data, one seed (~15 min on 2 cores)
+	$(PY) tools/run_demo.py
+
+demo-full: setup  ## the same with 3 seeds and full schedules: the README's figures
+	$(PY) tools/run_demo.py --full
 
 test: setup  ## the whole test suite (slow end-to-end tests included)
 	$(PY) -m pytest tests
@@ -26,4 +28,4 @@ bench: setup  ## every benchmark under benchmarks/, ratios from one run
 	$(PY) benchmarks/run.py
 
 clean:  ## remove generated data and work dirs (keeps the environment)
-	rm -rf work_dirs $(DEMO_ROOT)
+	rm -rf work_dirs data/demo_*

@@ -149,10 +149,34 @@ def find_checkpoints(work_dir):
     return out
 
 
-def _call(args, log):
-    with open(log, 'w') as f:  # a streamed log, not a result: not atomic
-        rc = subprocess.call([sys.executable, *args], cwd=REPO, stdout=f,
-                             stderr=subprocess.STDOUT)
+TRAIN_ITER = re.compile(r'Iter\(train\) \[\s*(\d+)/(\d+)\]')  # mmengine's LoggerHook line
+
+
+def _call(args, log, desc=None):
+    """Run a tool with its output streamed into ``log``; with ``desc``, a
+    progress bar over the training iterations the tool logs.
+
+    Args:
+        args (list[str]): The tool and its arguments (``sys.executable`` runs it).
+        log (str): Its log file (streamed, not a result: not atomic).
+        desc (str, optional): The progress bar's label.
+    """
+    from tqdm import tqdm
+    bar = None
+    with open(log, 'w') as f, subprocess.Popen(
+            [sys.executable, *args], cwd=REPO, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, text=True, bufsize=1) as proc:
+        for line in proc.stdout:
+            f.write(line)
+            m = TRAIN_ITER.search(line) if desc else None
+            if m:
+                done, total = map(int, m.groups())
+                if bar is None:
+                    bar = tqdm(total=total, desc=desc, unit='it', mininterval=2)
+                bar.update(done - bar.n)  # absolute: a resumed run starts part-way
+        rc = proc.wait()
+    if bar is not None:
+        bar.close()
     if rc:
         raise C.RunFailed(rc, log)
 
@@ -174,7 +198,8 @@ def make_runner(raw_options):
                 # as --resume alone would resume from a config's pretrained load_from)
                 train.append('--resume')
                 resume = [f'load_from={last}']
-            _call(train + ['--cfg-options', *opts, *resume], osp.join(d, 'train.log'))
+            _call(train + ['--cfg-options', *opts, *resume], osp.join(d, 'train.log'),
+                  desc=f'{name} seed {seed}')
             atomic_write_text(done, '')
         ckpts = find_checkpoints(d)
         if 'last' not in ckpts:

@@ -4,6 +4,7 @@ Usage: python tools/make_demo_data.py [ROOT] [--num-train N] [--num-val N]
 Deterministic and resumable; refuses a ROOT generated with other parameters.
 """
 import argparse
+import inspect
 import sys
 
 from ganseg_mm.demo import generate_demo_cityscapes
@@ -12,11 +13,9 @@ from ganseg_mm.demo import generate_demo_cityscapes
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('root', nargs='?', default='data/demo_cityscapes')
-    p.add_argument('--num-train', type=int, default=300)
-    p.add_argument('--num-val', type=int, default=40)
-    p.add_argument('--height', type=int, default=128)
-    p.add_argument('--width', type=int, default=256)
-    p.add_argument('--seed', type=int, default=0)
+    defaults = inspect.signature(generate_demo_cityscapes).parameters  # said once, there
+    for arg in ('num_train', 'num_val', 'height', 'width', 'seed'):
+        p.add_argument('--' + arg.replace('_', '-'), type=int, default=defaults[arg].default)
     a = p.parse_args(argv)
     try:
         m = generate_demo_cityscapes(a.root, a.num_train, a.num_val, a.height, a.width,

@@ -8,7 +8,8 @@ _base_ = './deeplabv3_r18_cityscapes.py'
 
 data_root = 'data/demo_cityscapes/'  # the Cityscapes layout, read by CityscapesDataset
 img_scale = (256, 128)  # (w, h) as in mmseg's Resize
-crop_size = (128, 256)  # (h, w): whole images, thin classes need the resolution
+crop_size = (128, 128)  # (h, w): full height (context: sky above, road below), full
+# resolution (thin classes); 2 per batch: 600 iterations in ~4 min on 2 CPU cores
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadAnnotations'),

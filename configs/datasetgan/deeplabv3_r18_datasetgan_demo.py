@@ -5,7 +5,7 @@
 # back to the demo's 256x128 (keep_ratio=False) before the usual augmentation.
 _base_ = '../baseline/deeplabv3_r18_demo.py'
 default_scope = 'mmseg'
-generated_root = 'work_dirs/demo/datasetgan/dataset/'
+generated_root = 'data/demo_datasetgan/'  # written by tools/run_demo.py
 img_scale = (256, 128)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -13,7 +13,7 @@ train_pipeline = [
     dict(type='CheckSegMap', num_classes=19),
     dict(type='Resize', scale=img_scale, keep_ratio=False),  # undo the square squeeze
     dict(type='RandomResize', scale=img_scale, ratio_range=(0.75, 1.5), keep_ratio=True),
-    dict(type='RandomCrop', crop_size=(128, 256), cat_max_ratio=0.75),
+    dict(type='RandomCrop', crop_size=_base_.crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
     dict(type='PackSegInputs')

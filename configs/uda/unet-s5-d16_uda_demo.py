@@ -9,7 +9,7 @@ model = dict(
     data_preprocessor=dict(
         type='UDASegDataPreProcessor', mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375], bgr_to_rgb=True, pad_val=0, seg_pad_val=255,
-        size=(128, 256)),
+        size=(128, 128)),
     consistency_weight=1.0, temperature=0.4, confidence_threshold=0.8,
     tsa_schedule=None, rampup_iters=100,
     pretrained=None,

@@ -30,7 +30,7 @@ def demo_file_stem(split: str, index: int) -> str:
     return osp.join(city, f'{city}_{index // len(cities):06d}_000019')
 
 
-def generate_demo_cityscapes(root: str, num_train: int = 300, num_val: int = 40,
+def generate_demo_cityscapes(root: str, num_train: int = 300, num_val: int = 100,
                              height: int = 128, width: int = 256, seed: int = 0,
                              progress: bool = False) -> dict:
     """Generate (or complete) the demo dataset under ``root``.
@@ -44,7 +44,7 @@ def generate_demo_cityscapes(root: str, num_train: int = 300, num_val: int = 40,
         dict: The manifest (parameters and per-split class pixel counts).
     """
     params = dict(num_train=num_train, num_val=num_val, height=height,
-                  width=width, seed=seed, version=1)
+                  width=width, seed=seed, version=2)
     manifest_path = osp.join(root, 'demo_manifest.json')
     if osp.exists(manifest_path):
         with open(manifest_path) as f:

@@ -131,7 +131,7 @@ class FakeTools:
     def __init__(self, teacher):
         self.calls, self.teacher = [], teacher
 
-    def __call__(self, args, log):
+    def __call__(self, args, log, desc=None):
         self.calls.append(args)
         if args[0] == 'tools/train.py':
             d = args[args.index('--work-dir') + 1]
