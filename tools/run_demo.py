@@ -86,7 +86,7 @@ def prepare_datasetgan(work, annotator):
     """StyleGAN2, samples annotated by ``annotator`` (a stand-in for the human
     annotator: the baseline's seed-0 work dir), interpreter, the generated and
     filtered set (docs/datasetgan.md)."""
-    gan_cfg, w = 'configs/datasetgan/stylegan2_64_demo.py', work
+    gan_cfg, w = 'configs/datasetgan/stylegan2_64_demo.py', work  # w: short, many paths
     shutil.rmtree(osp.join(ROOT, DATASETGAN_SET), ignore_errors=True)
     run('tools/train.py', gan_cfg, '--work-dir', f'{w}/stylegan2')
     ckpt = f'{w}/stylegan2/iter_600.pth'

@@ -244,7 +244,7 @@ class ScenePainter:
             m |= self.ellipse(x, y - r, r, r)
         return m
 
-    def _vehicle(self, name, parts, wheels, windows, u):
+    def _vehicle(self, name, parts, wheels, windows):
         """One instance: ``parts`` (body masks), dark tyres at ``wheels`` (x list,
         ground y, radius) and glass ``windows``; glass and tyres repaint the
         image only (Cityscapes labels them as the vehicle)."""
@@ -262,7 +262,7 @@ class ScenePainter:
         cabin = self.poly([(x - l / 2.6, g - 0.2 * u), (x - l / 4, g - 0.36 * u),
                            (x + l / 4, g - 0.36 * u), (x + l / 2.6, g - 0.2 * u)])
         glass = self.rect(x - l / 3.5, g - 0.33 * u, x + l / 3.5, g - 0.22 * u)
-        self._vehicle('car', [body, cabin], ([x - l / 3, x + l / 3], y, 0.07 * u), glass, u)
+        self._vehicle('car', [body, cabin], ([x - l / 3, x + l / 3], y, 0.07 * u), glass)
 
     def _truck(self, x, y, u):  # short cab and a tall cargo box
         d = 1 if self.rng.random() < 0.5 else -1
@@ -272,14 +272,14 @@ class ScenePainter:
         cab = self.rect(x + d * 0.3 * u, g - 0.42 * u, x + d * 0.6 * u, g)
         glass = self.rect(x + d * 0.42 * u, g - 0.38 * u, x + d * 0.58 * u, g - 0.24 * u)
         self._vehicle('truck', [box, cab], ([x - 0.4 * u, x + 0.05 * u, x + d * 0.45 * u],
-                                            y, 0.08 * u), glass, u)
+                                            y, 0.08 * u), glass)
 
     def _bus(self, x, y, u):  # long and tall, a row of separate windows
         l, g = 1.5 * u, y - 0.08 * u
         body = self.rect(x - l / 2, g - 0.7 * u, x + l / 2, g)
         band = self.rect(x - l / 2.2, g - 0.62 * u, x + l / 2.2, g - 0.4 * u)
         glass = band & (np.mod(self.xx - x, max(0.2 * u, 3)) > max(0.04 * u, 1))
-        self._vehicle('bus', [body], ([x - l / 3, x + l / 3], y, 0.08 * u), glass, u)
+        self._vehicle('bus', [body], ([x - l / 3, x + l / 3], y, 0.08 * u), glass)
 
     def _train(self, x, y, u):  # very long, one ribbon of glass, doors
         l, g = 3.0 * u, y - 0.04 * u
@@ -287,7 +287,7 @@ class ScenePainter:
         glass = self.rect(x - l / 2.1, g - 0.5 * u, x + l / 2.1, g - 0.36 * u)
         glass |= body & (np.abs(np.mod(self.xx - x, 0.6 * u) - 0.3 * u) < 0.04 * u) & \
             (self.yy > g - 0.5 * u)
-        self._vehicle('train', [body], ([], y, 0.0), glass, u)
+        self._vehicle('train', [body], ([], y, 0.0), glass)
 
     def _bicycle(self, x, y, u):  # thin rings and a thin frame
         r, m = 0.08 * u, np.zeros((self.h, self.w), bool)
@@ -303,10 +303,10 @@ class ScenePainter:
 
     def _motorcycle(self, x, y, u):  # solid wheels under a solid body
         r = 0.07 * u
-        m = self._wheels([x - 0.13 * u, x + 0.13 * u], y, r)
-        m |= self.ellipse(x, y - 0.17 * u, 0.16 * u, 0.07 * u)
-        self.paint(m, 'motorcycle', instance=True)
-        self.img[self._wheels([x - 0.13 * u, x + 0.13 * u], y, r)] = 15.0
+        tyres = self._wheels([x - 0.13 * u, x + 0.13 * u], y, r)
+        self.paint(tyres | self.ellipse(x, y - 0.17 * u, 0.16 * u, 0.07 * u), 'motorcycle',
+                   instance=True)
+        self.img[tyres] = 15.0
         self._maybe_rider(x, y, u)
 
     def _maybe_rider(self, x, y, u):
