@@ -52,6 +52,9 @@ def parse_args(argv=None):
     p.add_argument('--shard', type=shard_arg, help='i/n: run every n-th pair from i')
     p.add_argument('--rare-share', type=float, default=0.01,
                    help='a class is rare below this share of training pixels (default 0.01)')
+    p.add_argument('--curves', nargs='+', default=[], metavar='KEY',
+                   help='logged training scalars (e.g. cegu.w_std) to plot over iterations, '
+                   'mean ± std over seeds: curves.{md,json,png}')
     a = p.parse_args(argv)
     a.names = a.names or [osp.splitext(osp.basename(c))[0] for c in a.configs]
     checks = [
@@ -264,6 +267,9 @@ def main(argv=None, run_pair=None):
                                meta)
         print(text + f'\nwritten: {osp.join(wd, "comparison.md")}, comparison.json, '
               'comparison.png', flush=True)
+        if args.curves:
+            print(C.write_curves(wd, args.names, args.seeds, args.curves)
+                  + f'written: {osp.join(wd, "curves.md")}, curves.json, curves.png', flush=True)
     return run_tool(body)
 
 

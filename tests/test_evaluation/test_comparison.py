@@ -246,3 +246,37 @@ def test_failing_pair_stops_with_one_line_and_keeps_finished(tmp_path):
     run = FakeRunner()
     C.run_pairs(_pairs(), wd, run, FP, log=lambda s: None)
     assert run.calls[0] == ('b', 0) and len(run.calls) == 5
+
+
+def _scalars(d, stamp, lines):
+    import os
+    os.makedirs(osp.join(d, stamp, 'vis_data'), exist_ok=True)
+    with open(osp.join(d, stamp, 'vis_data', 'scalars.json'), 'w') as f:
+        f.write('\n'.join(json.dumps(x) for x in lines) + '\n')
+
+
+def test_curves_over_seeds_by_hand(tmp_path):
+    from ganseg_mm.evaluation.comparison import read_train_scalars, write_curves
+    wd = str(tmp_path)
+    s0, s1 = osp.join(wd, 'm', 'seed0'), osp.join(wd, 'm', 'seed1')
+    _scalars(s0, '20260101_000000', [{'k': 1.0, 'iter': 10, 'step': 10},
+                                     {'k': 9.0, 'iter': 20, 'step': 20},
+                                     {'mIoU': 50.0, 'step': 20}])  # a val line: skipped
+    _scalars(s0, '20260101_010000', [{'k': 3.0, 'iter': 20, 'step': 20},  # resumed: wins
+                                     {'k': 5.0, 'iter': 30, 'step': 30},
+                                     {'k': 7.0, 'iter': 40, 'step': 40}])
+    _scalars(s0, 'test_last', [{'k': 100.0, 'iter': 1, 'step': 1}])  # a test run: skipped
+    _scalars(s1, '20260101_000000', [{'k': 3.0, 'iter': 10, 'step': 10},
+                                     {'k': 5.0, 'iter': 20, 'step': 20},
+                                     {'k': 5.0, 'iter': 30, 'step': 30},
+                                     {'k': 9.0, 'iter': 40, 'step': 40}])
+    assert read_train_scalars(s0) == {'k': {10: 1.0, 20: 3.0, 30: 5.0, 40: 7.0}}
+    text = write_curves(wd, ['m', 'absent'], [0, 1], ['k', 'other'])
+    curves = json.loads(open(osp.join(wd, 'curves.json')).read())
+    c = curves['k']['m']
+    assert c['iters'] == [10, 20, 30, 40] and c['mean'] == [2.0, 4.0, 5.0, 8.0]
+    assert c['std'][0] == pytest.approx(np.sqrt(2.0)) and c['n'] == [2, 2, 2, 2]
+    assert c['final']['mean'] == 8.0 and c['final']['std'] == pytest.approx(np.sqrt(2.0))
+    assert 'absent' not in curves['k'] and curves['other'] == {}
+    assert '| `k` | 8.000 ± 1.414 |' in text and '| `other` | - |' in text
+    assert cv2.imread(osp.join(wd, 'curves.png')) is not None

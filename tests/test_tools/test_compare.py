@@ -197,10 +197,13 @@ def test_train_ann_files_hashes_every_split(tmp_path):
 def test_end_to_end_two_seeds_on_tiny_demo(tiny_demo_root, tmp_path, capsys):
     wd = str(tmp_path / 'cmp')
     code = _tool().main([DEMO_CFG, DEMO_CFG, '--names', 'base', 'same', '--seeds', '0', '1',
-                         '--work-dir', wd, '--cfg-options', *_opts(tiny_demo_root)])
+                         '--work-dir', wd, '--cfg-options', *_opts(tiny_demo_root),
+                         '--curves', 'decode.loss_ce'])
     out = capsys.readouterr()
     assert code == 0, out.err[-3000:]
-    for f in ('comparison.md', 'comparison.json', 'comparison.png'):
+    assert re.search(r'\| `decode.loss_ce` \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|',
+                     _read(osp.join(wd, 'curves.md')))
+    for f in ('comparison.md', 'comparison.json', 'comparison.png', 'curves.png'):
         assert osp.isfile(osp.join(wd, f))
     res = json.loads(_read(osp.join(wd, 'comparison.json')))
     assert set(res['pairs']['base']) == set(res['pairs']['same']) == {'0', '1'}

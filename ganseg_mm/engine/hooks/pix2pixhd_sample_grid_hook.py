@@ -18,16 +18,7 @@ from mmagic.registry import HOOKS
 from ganseg_mm.evaluation.colour_error import ClassColourError
 from ganseg_mm.utils.gan import to_uint8
 from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
-
-
-def cityscapes_palette(num_classes: int) -> np.ndarray:
-    """(num_classes + 1, 3) uint8 RGB colours; the last row (ignore) is black."""
-    from mmseg.datasets import CityscapesDataset
-    pal = list(CityscapesDataset.METAINFO['palette'])
-    rng = np.random.default_rng(0)
-    while len(pal) < num_classes:
-        pal.append(rng.integers(0, 256, 3).tolist())
-    return np.array(pal[:num_classes] + [[0, 0, 0]], np.uint8)
+from ganseg_mm.visualization import cityscapes_palette, label_to_colour
 
 
 @HOOKS.register_module()
@@ -79,8 +70,7 @@ class Pix2PixHDSampleGridHook(Hook):
         label = data['inputs']['label'].cpu().numpy()
         gen = model.generator.module if is_model_wrapper(model.generator) else model.generator
         nc = gen.num_classes  # MMSeparateDistributedDataParallel wraps each network
-        pal = cityscapes_palette(nc)
-        colour = pal[np.where(label < nc, label, nc)]
+        colour = label_to_colour(label, cityscapes_palette(nc))
         rows = [np.concatenate([c, r, f], 1) for c, r, f in zip(colour, real, fake)]
         grid = np.concatenate(rows, 0)
         atomic_write_png(osp.join(self.out_dir, f'iter_{it}.png'), grid[..., ::-1])

@@ -14,9 +14,10 @@ class ConstD(nn.Module):
         super().__init__()
         self.logits = logits
         self.w = nn.Parameter(torch.ones(1))
-        self.in_channels = None
+        self.seen = []
 
     def forward(self, x):
+        self.seen.append(x)
         out = self.logits.expand(x.shape[0], 1, *x.shape[2:]) if self.logits.dim() == 4 \
             else torch.full((x.shape[0], 1, *x.shape[2:]), float(self.logits))
         return out * self.w
@@ -30,8 +31,8 @@ def _data(seed=0, n=2, c=4, h=3, w=5):
     return logits, label
 
 
-def _attach(loss, d, active=True):
-    loss.cegu = CEGUContext(d)
+def _attach(loss, d, active=True, encoding='onehot', num_classes=4):
+    loss.cegu = CEGUContext(d, num_classes, encoding=encoding)
     loss.cegu.active = active
     return loss
 
@@ -101,6 +102,8 @@ def test_uncertain_pixels_weigh_more_by_the_documented_formula():
     expected = (ce * u / u.mean()).mean()
     torch.testing.assert_close(loss(logits, label), expected)
     assert loss(logits, label) != nn.functional.cross_entropy(logits, label)
+    w = loss.cegu.cache['weights']  # kept for the hook's statistics and pictures
+    assert (w[..., 0] > 1).all() and (w[..., 1:] < 1).all()
 
 
 def test_plain_ce_during_warmup_and_cache_for_discriminator():
@@ -108,10 +111,11 @@ def test_plain_ce_during_warmup_and_cache_for_discriminator():
     loss = _attach(CEGULoss(), ConstD(torch.randn(1, 1, 3, 5)), active=False)
     torch.testing.assert_close(loss(logits, label, ignore_index=255),
                                CrossEntropyLoss()(logits, label, ignore_index=255))
-    cached_logits, cached_label, ignore = loss.cegu.cache
-    assert torch.equal(cached_logits, logits) and ignore == 255
+    cache = loss.cegu.cache
+    assert torch.equal(cache['logits'], logits) and cache['ignore_index'] == 255
+    assert cache['weights'] is None  # warm-up: nothing weighted
     loss(logits * 2, label)  # second call (auxiliary head) does not overwrite
-    assert torch.equal(loss.cegu.cache[0], logits)
+    assert torch.equal(loss.cegu.cache['logits'], logits)
 
 
 def test_no_gradient_through_weights():
@@ -136,14 +140,71 @@ def test_adversarial_term():
     assert adv.loss_name == 'loss_adv'
 
 
-def test_bad_inputs():
+def test_adversarial_gradient_pushes_towards_real():
+    """A D that finds class 1 real: descending the term raises class 1's logit."""
+    logits, label = _data()
+    label[:] = 0
+    logits.requires_grad_(True)
+
+    class LikesClass1(nn.Module):
+        def forward(self, x):
+            return 4 * x[:, 1:2] - 2
+
+    adv = _attach(CEGUAdversarialLoss(loss_weight=1.0), LikesClass1(), encoding='softmax')
+    adv(logits, label).backward()
+    assert (logits.grad[:, 1] < 0).all()  # gradient descent increases the class-1 logit
+
+
+def test_onehot_encoding_leaves_no_softness_to_judge():
+    """A correct prediction encodes exactly like its ground truth (softmax does not)."""
+    logits, label = _data()
+    label[label == 255] = 0
+    right = nn.functional.one_hot(label, 4).permute(0, 3, 1, 2).float() * 3.0
+    valid = torch.ones_like(label, dtype=torch.bool)
+    onehot = CEGUContext(nn.Identity(), 4, encoding='onehot')
+    assert torch.equal(onehot.encode_prediction(right, valid), onehot.encode_label(label, valid))
+    soft = CEGUContext(nn.Identity(), 4, encoding='softmax')
+    assert not torch.equal(soft.encode_prediction(right, valid), soft.encode_label(label, valid))
+    sharp = CEGUContext(nn.Identity(), 4, encoding='sharpened', temperature=0.1)
+    gap = (sharp.encode_prediction(right, valid) - sharp.encode_label(label, valid)).abs()
+    assert gap.max() < 1e-6 < (soft.encode_prediction(right, valid)
+                               - soft.encode_label(label, valid)).abs().max()
+
+
+def test_onehot_encoding_is_straight_through():
+    """Forward: the one-hot of the argmax; backward: the softmax's gradient."""
+    logits, _ = _data()
+    valid = torch.ones(2, 3, 5, dtype=torch.bool)
+    ctx = CEGUContext(nn.Identity(), 4, encoding='onehot')
+    probe = torch.randn(2, 4, 3, 5)
+    x = logits.clone().requires_grad_(True)
+    enc = ctx.encode_prediction(x, valid, grad=True)
+    assert torch.equal(enc.detach(), nn.functional.one_hot(logits.argmax(1), 4)
+                       .permute(0, 3, 1, 2).float())
+    (enc * probe).sum().backward()
+    y = logits.clone().requires_grad_(True)
+    (y.softmax(1) * probe).sum().backward()
+    torch.testing.assert_close(x.grad, y.grad)
+    assert not ctx.encode_prediction(logits, valid).requires_grad  # weighting pass
+
+
+def test_non_finite_discriminator_output_counts_as_uncertain():
     logits, label = _data()
     loss = _attach(CEGULoss(), ConstD(torch.tensor(float('nan'))))
+    out = loss(logits, label, ignore_index=255)  # uniform u: plain CE, not NaN
+    torch.testing.assert_close(out, CrossEntropyLoss()(logits, label, ignore_index=255))
+
+
+def test_bad_inputs():
+    logits, label = _data()
+    loss = _attach(CEGULoss(), ConstD(torch.tensor(0.0)))
     with pytest.raises(ValueError, match=r'got \(2, 4, 3, 5\) and \(2, 3, 4\)'):
         loss(logits, label[:, :, :4])
-    with pytest.raises(FloatingPointError, match='not finite'):
-        loss(logits, label)
     with pytest.raises(ValueError, match="got 'cubic'"):
         CEGULoss(weighting='cubic')
     with pytest.raises(ValueError, match='got 1.5'):
         CEGULoss(strength=1.5)
+    with pytest.raises(ValueError, match="got 'argmax'"):
+        CEGUContext(nn.Identity(), 4, encoding='argmax')
+    with pytest.raises(ValueError, match='got 0'):
+        CEGUContext(nn.Identity(), 4, encoding='sharpened', temperature=0)
