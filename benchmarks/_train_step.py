@@ -43,6 +43,8 @@ def _worker(config, root, work_dir, iters, size, options):
 
     class StopTimer(Hook):  # LOWEST: after every other hook's update
         def after_train_iter(self, runner, batch_idx, data_batch=None, outputs=None):
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()  # GPU work is asynchronous: time it finished
             times.append(time.perf_counter() - t0[0])
 
     runner = Runner.from_cfg(cfg)
