@@ -19,7 +19,8 @@ ALL_CONFIGS = sorted(
 # Configs that need data made by their method (synthetic sets, split files, GAN
 # checkpoints) or that are not segmentation configs are built and run for two
 # iterations by their method's own test file, named here.
-METHOD_TESTS = {
+METHOD_TESTS = {  # first match wins
+    'combined/': 'tests/test_configs_combined.py',
     'ganaug': 'tests/test_configs_ganaug.py',
     'datasetgan': 'tests/test_configs_datasetgan.py',
     'uda': 'tests/test_configs_uda.py',

@@ -259,8 +259,7 @@ def main(argv=None, run_pair=None):
                   'process that finishes the last one writes the summary', flush=True)
             return
         cfg = load_tool_cfg(configs[0], 'none', options_dict(args.cfg_options), None)
-        classes, pixels = C.count_class_pixels(cfg.train_dataloader.dataset,
-                                               osp.join(wd, 'class_pixels.json'))
+        classes, pixels = C.count_class_pixels(cfg.train_dataloader.dataset, wd)
         meta = dict(configs=dict(zip(args.names, configs)), cfg_options=args.cfg_options,
                     command=['tools/compare.py', *argv])
         text = C.write_summary(wd, results, args.names[0], classes, pixels, args.rare_share,

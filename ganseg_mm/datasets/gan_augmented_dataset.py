@@ -144,19 +144,7 @@ class GANAugmentedDataset(LazyInitWrapper):
 
     def repeat_factors(self) -> np.ndarray:
         """Per synthetic sample (dataset order) its class-balanced repeat factor."""
-        with open(self.manifest_path) as f:
-            man = json.load(f)
-        if 'images' in man:  # manifest.json of tools/ganaug/synthesize.py
-            by_name = {osp.basename(m['img']): m for m in man['images']}
-        else:  # compose_manifest.json (online synthesis)
-            by_name = {m['name'] + '_leftImg8bit.png': m for m in man['maps']}
-        present = []
-        for i in range(len(self.synthetic)):
-            name = osp.basename(self.synthetic.get_data_info(i)['img_path'])
-            if name not in by_name:
-                raise DataValidationError(f'{self.manifest_path}: no entry for {name}')
-            present.append({int(c) for c, n in by_name[name]['class_pixels'].items()
-                            if n and int(c) < len(self._metainfo['classes'])})
+        present = [set(np.flatnonzero(row).tolist()) for row in self.synthetic_class_pixels()]
         freq = {}
         for cs in present:
             for c in cs:
@@ -164,6 +152,38 @@ class GANAugmentedDataset(LazyInitWrapper):
         n = max(len(present), 1)
         return np.array([max([1.] + [math.sqrt(self.repeat_thr / (freq[c] / n)) for c in cs])
                          for cs in present])
+
+    def synthetic_class_pixels(self) -> np.ndarray:
+        """``[len(synthetic), num_classes]`` pixel counts of the synthetic
+        samples (dataset order), as the manifest records them."""
+        with open(self.manifest_path) as f:
+            man = json.load(f)
+        if 'images' in man:  # manifest.json of tools/ganaug/synthesize.py
+            by_name = {osp.basename(m['img']): m for m in man['images']}
+        else:  # compose_manifest.json (online synthesis)
+            by_name = {m['name'] + '_leftImg8bit.png': m for m in man['maps']}
+        num_classes = len(self._metainfo['classes'])
+        out = np.zeros((len(self.synthetic), num_classes), np.int64)
+        for i in range(len(self.synthetic)):
+            name = osp.basename(self.synthetic.get_data_info(i)['img_path'])
+            if name not in by_name:
+                raise DataValidationError(f'{self.manifest_path}: no entry for {name}')
+            for c, n in by_name[name]['class_pixels'].items():
+                if int(c) < num_classes:
+                    out[i, int(c)] = n
+        return out
+
+    def image_class_pixels(self, cache_dir: Optional[str] = None,
+                           progress: bool = False) -> np.ndarray:
+        """Pixel counts per class of every mixed sample (see
+        :func:`~ganseg_mm.datasets.class_stats.image_class_pixels`): real
+        samples from their label maps, synthetic ones from the manifest."""
+        from .class_stats import image_class_pixels
+        self.full_init()
+        parts = [image_class_pixels(self.real, cache_dir, progress),
+                 self.synthetic_class_pixels()]
+        return np.stack([parts[src][j] for src, j in self.index]) if len(self.index) else \
+            np.zeros((0, len(self._metainfo['classes'])), np.int64)
 
     def __len__(self) -> int:
         self.full_init()

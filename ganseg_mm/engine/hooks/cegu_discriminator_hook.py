@@ -161,7 +161,8 @@ class CEGUDiscriminatorHook(Hook):
         if self.with_image:
             model = runner.model.module if is_model_wrapper(runner.model) else runner.model
             with torch.no_grad():
-                self.context.image = model.data_preprocessor(data_batch, True)['inputs']
+                self.context.image = model.data_preprocessor(_labeled(data_batch),
+                                                             True)['inputs']
 
     def train_discriminator(self, logits: torch.Tensor, label: torch.Tensor,
                             ignore_index: int = 255) -> torch.Tensor:
@@ -258,7 +259,7 @@ class CEGUDiscriminatorHook(Hook):
     @torch.no_grad()
     def _add_weight_picture(self, runner, data_batch, cache) -> None:
         """image | ground truth | prediction | weight map of the batch's first sample."""
-        img = data_batch['inputs'][0].cpu().numpy().transpose(1, 2, 0)
+        img = _labeled(data_batch)['inputs'][0].cpu().numpy().transpose(1, 2, 0)
         h, w = img.shape[:2]  # the label may be padded beyond the image (bottom/right)
         if img.shape[2] == 3:
             img = img[..., ::-1]  # mmseg loads BGR; the visualizer takes RGB
@@ -311,3 +312,8 @@ class CEGUDiscriminatorHook(Hook):
         self.discriminator.load_state_dict(state['state_dict'])
         self.optim_wrapper.load_state_dict(state['optimizer'])
         self.step = state['step']
+
+
+def _labeled(data_batch: dict) -> dict:
+    """The labeled batch, also from UDA's loop (``dict(sup=..., unsup=...)``)."""
+    return data_batch['sup'] if 'sup' in data_batch else data_batch

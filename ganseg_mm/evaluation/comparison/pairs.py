@@ -7,15 +7,12 @@ fingerprint, lock files, shards, and the training-pixel count per class
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import os.path as osp
 import socket
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
-
-import numpy as np
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.io import atomic_write_text
@@ -43,47 +40,21 @@ class PairFailed(DataValidationError):
 
 
 # ---------------------------------------------------------- class frequencies
-def count_class_pixels(dataset_cfg: dict, cache: Optional[str] = None) -> Tuple[list, list]:
+def count_class_pixels(dataset_cfg: dict, cache_dir: Optional[str] = None) -> Tuple[list, list]:
     """Class names and training-pixel counts of an mmseg dataset config.
 
     Args:
         dataset_cfg (dict): ``train_dataloader.dataset`` of a resolved config.
-        cache (str, optional): JSON file, reused while the label files (paths,
-            sizes, mtimes) and classes are unchanged.
+        cache_dir (str, optional): Where the per-image counts are cached
+            (:func:`~ganseg_mm.datasets.class_stats.image_class_pixels`).
     """
-    import cv2
-
+    from ganseg_mm.datasets.class_stats import image_class_pixels
     from ganseg_mm.datasets.label_files import dataset_from_cfg
     ds = dataset_from_cfg(dataset_cfg)  # file lists only, no pipelines
     ds.full_init() if hasattr(ds, 'full_init') else None
-    infos = [ds.get_data_info(i) for i in range(len(ds))]
-    if not infos:
+    if len(ds) == 0:
         raise DataValidationError('the baseline\'s train dataset is empty: no class frequencies')
-    classes = list(ds.metainfo['classes'])
-    stats = [[i['seg_map_path'], os.stat(i['seg_map_path']).st_size,
-              os.stat(i['seg_map_path']).st_mtime_ns] for i in infos]
-    key = hashlib.sha256(json.dumps([classes] + stats).encode()).hexdigest()
-    if cache and osp.isfile(cache):
-        with open(cache) as f:
-            c = json.load(f)
-        if c.get('key') == key:
-            return c['classes'], c['pixels']
-    pixels = np.zeros(len(classes), np.int64)
-    for info in infos:
-        lab = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
-        if lab is None:
-            raise DataValidationError(f'{info["seg_map_path"]}: unreadable label map')
-        lab = lab.astype(np.int64)
-        if info.get('reduce_zero_label'):  # as mmseg's LoadAnnotations does
-            lab = np.where(lab == 0, 255, lab - 1)
-        src = lab.copy()
-        for old, new in (info.get('label_map') or {}).items():  # as LoadAnnotations
-            lab[src == old] = new
-        pixels += np.bincount(lab[(lab >= 0) & (lab < len(classes))], minlength=len(classes))
-    if cache:
-        atomic_write_text(cache, json.dumps(dict(key=key, classes=classes,
-                                                 pixels=pixels.tolist())))
-    return classes, pixels.tolist()
+    return list(ds.metainfo['classes']), image_class_pixels(ds, cache_dir).sum(0).tolist()
 
 
 # ---------------------------------------------------------------- bookkeeping

@@ -1,0 +1,93 @@
+"""Pixels of each class in each label map of an mmseg dataset, read once.
+
+Used by rare-class sampling (:class:`RareClassSamplingDataset`) and by the
+comparison's rare-class marking. Label maps are read as mmseg's
+``LoadAnnotations`` reads them (``reduce_zero_label``, ``label_map``), without
+the pipeline. A dataset wrapper that knows its samples' statistics better (the
+synthetic part of :class:`GANAugmentedDataset` comes with a manifest) provides
+``image_class_pixels(cache_dir, progress)`` itself.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import os.path as osp
+from typing import Optional
+
+import numpy as np
+
+from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.io import atomic_write_text
+
+
+def image_class_pixels(dataset, cache_dir: Optional[str] = None,
+                       progress: bool = False) -> np.ndarray:
+    """``[len(dataset), num_classes]`` int64 pixel counts, in dataset order.
+
+    Args:
+        dataset: An mmseg dataset or a wrapper (``get_data_info``, ``metainfo``).
+        cache_dir (str, optional): Folder of cache files named by a hash of the
+            classes and of every label file's path, size and mtime, so a
+            changed file list or a rewritten label is read again. None reads
+            every time. Defaults to None.
+        progress (bool): Show a progress bar while reading. Defaults to False.
+    """
+    if hasattr(dataset, 'image_class_pixels'):
+        return dataset.image_class_pixels(cache_dir, progress)
+    dataset.full_init() if hasattr(dataset, 'full_init') else None
+    classes = list(dataset.metainfo['classes'])
+    infos = [dataset.get_data_info(i) for i in range(len(dataset))]
+    if not infos:
+        raise DataValidationError('the dataset is empty: no class statistics')
+    for info in infos:
+        if not osp.isfile(info['seg_map_path']):
+            raise DataValidationError(f'{info["seg_map_path"]}: label map missing')
+    reading = {}  # one read per distinct (file, label conversion), however often listed
+    for info in infos:
+        reading.setdefault(_read_key(info), info)
+    keys = sorted(reading)
+    fingerprint = hashlib.sha256(json.dumps([classes] + [
+        [k, os.stat(reading[k]['seg_map_path']).st_size,
+         os.stat(reading[k]['seg_map_path']).st_mtime_ns] for k in keys]).encode()).hexdigest()
+    cache = osp.join(cache_dir, f'class_pixels_{fingerprint[:20]}.json') if cache_dir else None
+    rows = None
+    if cache and osp.isfile(cache):
+        with open(cache) as f:
+            stored = json.load(f)
+        if stored.get('fingerprint') == fingerprint:
+            rows = stored['pixels']
+    if rows is None:
+        bar = None
+        if progress:
+            from mmengine.utils import ProgressBar
+            print('counting class pixels of the label maps (once; cached)', flush=True)
+            bar = ProgressBar(len(keys))
+        rows = {}
+        for k in keys:
+            rows[k] = _count(reading[k], len(classes)).tolist()
+            bar.update() if bar else None
+        if cache:
+            atomic_write_text(cache, json.dumps(dict(fingerprint=fingerprint, classes=classes,
+                                                     pixels=rows)))
+    table = np.array([rows[_read_key(i)] for i in infos], np.int64)
+    return table.reshape(len(infos), len(classes))
+
+
+def _read_key(info: dict) -> str:
+    label_map = sorted((int(a), int(b)) for a, b in (info.get('label_map') or {}).items())
+    return json.dumps([info['seg_map_path'], bool(info.get('reduce_zero_label')), label_map])
+
+
+def _count(info: dict, num_classes: int) -> np.ndarray:
+    import cv2
+    lab = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
+    if lab is None:
+        raise DataValidationError(f'{info["seg_map_path"]}: unreadable label map')
+    lab = lab.astype(np.int64)
+    if info.get('reduce_zero_label'):  # as mmseg's LoadAnnotations does
+        lab = np.where((lab == 0) | (lab == 255), 255, lab - 1)
+    src = lab.copy()
+    for old, new in (info.get('label_map') or {}).items():  # as LoadAnnotations
+        lab[src == old] = new
+    return np.bincount(lab[(lab >= 0) & (lab < num_classes)], minlength=num_classes)
