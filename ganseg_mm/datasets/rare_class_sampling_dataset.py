@@ -1,6 +1,7 @@
 """RareClassSamplingDataset: DAFormer's rare-class sampling for any mmseg dataset."""
 from __future__ import annotations
 
+import hashlib
 import os.path as osp
 from typing import Optional, Union
 
@@ -127,6 +128,13 @@ class RareClassSamplingDataset(LazyInitWrapper):
         pick = (rng.random(n) * self.images_per_class[classes]).astype(np.int64)
         images = np.array([eligible[c][k] for c, k in zip(classes, pick)], np.int64)
         self.index = np.stack([classes, images], 1)
+        if not self._lazy and is_distributed():  # a sharded index must be one index
+            digest = hashlib.sha1(self.index.tobytes()).hexdigest()
+            box = [digest]
+            broadcast_object_list(box, src=0)
+            if box[0] != digest:
+                raise RuntimeError(f'rank {get_rank()}: the rare-class sampling index '
+                                   "differs from rank 0's")
         self._log_probabilities(pixels.sum(0))
 
     def _shared_statistics(self):
