@@ -43,7 +43,8 @@ def _striped_scene(g, n):
     return label, logits, block
 
 
-def _trained_hook(steps=150, encoding='onehot'):
+def _small_hook(encoding='onehot'):
+    """A seeded hook with a small 3-class discriminator, built without a Runner."""
     torch.manual_seed(0)
     hook = CEGUDiscriminatorHook(
         discriminator=dict(type='PixelDiscriminator', in_channels=3, base_channels=16,
@@ -51,6 +52,11 @@ def _trained_hook(steps=150, encoding='onehot'):
         optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
         encoding=encoding)
     hook.build_discriminator(3, 'cpu')
+    return hook
+
+
+def _trained_hook(steps=150, encoding='onehot'):
+    hook = _small_hook(encoding)
     g = torch.Generator().manual_seed(0)
     for _ in range(steps):
         label, logits, _ = _striped_scene(g, 4)
@@ -84,13 +90,7 @@ def test_onehot_discriminator_cannot_separate_correct_predictions():
     logits = 4.0 * F.one_hot(label, 3).permute(0, 3, 1, 2).float()
     gaps = {}
     for encoding in ('onehot', 'softmax'):
-        torch.manual_seed(0)
-        hook = CEGUDiscriminatorHook(
-            discriminator=dict(type='PixelDiscriminator', in_channels=3, base_channels=16,
-                               num_convs=2),
-            optim_wrapper=dict(type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-3)),
-            encoding=encoding)
-        hook.build_discriminator(3, 'cpu')
+        hook = _small_hook(encoding)
         for _ in range(60):
             _, d_real, d_fake, _ = hook.train_discriminator(logits, label).tolist()
         gaps[encoding] = d_real - d_fake
