@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import os.path as osp
+import warnings
 from typing import Optional
 
 import numpy as np
@@ -40,23 +41,29 @@ def image_class_pixels(dataset, cache_dir: Optional[str] = None,
     infos = [dataset.get_data_info(i) for i in range(len(dataset))]
     if not infos:
         raise DataValidationError('the dataset is empty: no class statistics')
-    for info in infos:
-        if not osp.isfile(info['seg_map_path']):
-            raise DataValidationError(f'{info["seg_map_path"]}: label map missing')
     reading = {}  # one read per distinct (file, label conversion), however often listed
     for info in infos:
         reading.setdefault(_read_key(info), info)
     keys = sorted(reading)
-    fingerprint = hashlib.sha256(json.dumps([classes] + [
-        [k, os.stat(reading[k]['seg_map_path']).st_size,
-         os.stat(reading[k]['seg_map_path']).st_mtime_ns] for k in keys]).encode()).hexdigest()
+    files = []
+    for k in keys:
+        path = reading[k]['seg_map_path']
+        try:
+            st = os.stat(path)
+        except OSError:
+            raise DataValidationError(f'{path}: label map missing') from None
+        files.append([k, st.st_size, st.st_mtime_ns])
+    fingerprint = hashlib.sha256(json.dumps([classes] + files).encode()).hexdigest()
     cache = osp.join(cache_dir, f'class_pixels_{fingerprint[:20]}.json') if cache_dir else None
     rows = None
     if cache and osp.isfile(cache):
-        with open(cache) as f:
-            stored = json.load(f)
-        if stored.get('fingerprint') == fingerprint:
-            rows = stored['pixels']
+        try:
+            with open(cache) as f:
+                stored = json.load(f)
+            if stored.get('fingerprint') == fingerprint:
+                rows = stored['pixels']
+        except (OSError, ValueError, AttributeError):  # unreadable: count again
+            rows = None
     if rows is None:
         bar = None
         if progress:
@@ -68,8 +75,11 @@ def image_class_pixels(dataset, cache_dir: Optional[str] = None,
             rows[k] = _count(reading[k], len(classes)).tolist()
             bar.update() if bar else None
         if cache:
-            atomic_write_text(cache, json.dumps(dict(fingerprint=fingerprint, classes=classes,
-                                                     pixels=rows)))
+            try:
+                atomic_write_text(cache, json.dumps(dict(fingerprint=fingerprint,
+                                                         classes=classes, pixels=rows)))
+            except OSError as e:  # a read-only cache folder costs a recount, not the run
+                warnings.warn(f'class statistics not cached in {cache}: {e}')
     table = np.array([rows[_read_key(i)] for i in infos], np.int64)
     return table.reshape(len(infos), len(classes))
 

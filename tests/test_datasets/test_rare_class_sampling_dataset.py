@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import os.path as osp
+import re
 
 import cv2
 import numpy as np
@@ -201,3 +202,25 @@ def test_a_gan_augmented_set_counts_synthetic_samples_from_its_manifest(tiny_dem
         assert np.array_equal(table[i], want), i
     rcs = RareClassSamplingDataset(mixed, min_pixels=50, cache_dir=str(tmp_path / 'cache'))
     assert len(rcs) == len(mixed) and rcs.index[:, 1].max() < len(mixed)
+
+
+def test_class_statistics_bad_input(demo_copy, tmp_path, monkeypatch):
+    init_default_scope('mmseg')
+    from mmseg.registry import DATASETS
+    ds = DATASETS.build(_real(demo_copy))
+    want = class_stats.image_class_pixels(ds, None)
+    cache = str(tmp_path / 'cache')
+    class_stats.image_class_pixels(ds, cache)
+    (path,) = glob.glob(osp.join(cache, '*.json'))
+    open(path, 'w').write('{"fingerprint": ')  # a corrupt cache is counted again
+    assert np.array_equal(class_stats.image_class_pixels(ds, cache), want)
+    with monkeypatch.context() as m:  # an unwritable cache costs a recount, not the run
+        m.setattr(class_stats, 'atomic_write_text',
+                  lambda *a: (_ for _ in ()).throw(PermissionError('read-only')))
+        with pytest.warns(UserWarning, match='not cached.*read-only'):
+            assert np.array_equal(class_stats.image_class_pixels(ds, str(tmp_path / 'ro')),
+                                  want)
+    label = ds.get_data_info(3)['seg_map_path']
+    os.remove(label)
+    with pytest.raises(DataValidationError, match=re.escape(label) + ': label map missing'):
+        class_stats.image_class_pixels(ds, cache)
