@@ -14,11 +14,18 @@ import cv2
 import numpy as np
 
 
+def _umask() -> int:
+    mask = os.umask(0)  # the only way to read it is to set it
+    os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str, data: bytes) -> None:
     d = osp.dirname(osp.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=d, prefix='.' + osp.basename(path), suffix='.tmp')
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from the group
         with os.fdopen(fd, 'wb') as f:
             f.write(data)
         os.replace(tmp, path)

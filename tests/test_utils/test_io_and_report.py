@@ -1,5 +1,6 @@
 import glob
-import os.path as osp
+import os
+import stat
 
 import cv2
 import numpy as np
@@ -14,6 +15,15 @@ def test_atomic_png_roundtrip_16bit(tmp_path):
     p = str(tmp_path / 'sub' / 'x.png')
     io.atomic_write_png(p, a)
     assert np.array_equal(cv2.imread(p, cv2.IMREAD_UNCHANGED), a)
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        io.atomic_write_text(str(tmp_path / 'a.json'), '{}')
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / 'a.json').st_mode) == 0o644  # not mkstemp's 0600
 
 
 def test_failed_write_leaves_nothing(tmp_path, monkeypatch):
