@@ -1,9 +1,9 @@
 """Pixels of each class in each label map of an mmseg dataset, read once.
 
 Used by rare-class sampling (:class:`RareClassSamplingDataset`) and by the
-comparison's rare-class marking. Label maps are read as mmseg's
-``LoadAnnotations`` reads them (``reduce_zero_label``, ``label_map``), without
-the pipeline. A dataset wrapper that knows its samples' statistics better (the
+comparison's rare-class marking. Label maps are read by mmseg's
+``LoadAnnotations`` (its ``reduce_zero_label`` and ``label_map``), without the
+rest of the pipeline. A dataset wrapper that knows its samples' statistics better (the
 synthetic part of :class:`GANAugmentedDataset` comes with a manifest) provides
 ``image_class_pixels(cache_dir, progress)`` itself.
 """
@@ -90,14 +90,11 @@ def _read_key(info: dict) -> str:
 
 
 def _count(info: dict, num_classes: int) -> np.ndarray:
-    import cv2
-    lab = cv2.imread(info['seg_map_path'], cv2.IMREAD_UNCHANGED)
-    if lab is None:
-        raise DataValidationError(f'{info["seg_map_path"]}: unreadable label map')
-    lab = lab.astype(np.int64)
-    if info.get('reduce_zero_label'):  # as mmseg's LoadAnnotations does
-        lab = np.where((lab == 0) | (lab == 255), 255, lab - 1)
-    src = lab.copy()
-    for old, new in (info.get('label_map') or {}).items():  # as LoadAnnotations
-        lab[src == old] = new
-    return np.bincount(lab[(lab >= 0) & (lab < num_classes)], minlength=num_classes)
+    from mmseg.datasets.transforms import LoadAnnotations  # mmseg's own label conversion
+    try:
+        seg = LoadAnnotations()(dict(info, seg_fields=[]))['gt_seg_map']
+    except Exception as e:  # missing, truncated or not an image
+        raise DataValidationError(f'{info["seg_map_path"]}: unreadable label map '
+                                  f'({type(e).__name__})') from None
+    seg = seg.astype(np.int64)
+    return np.bincount(seg[(seg >= 0) & (seg < num_classes)], minlength=num_classes)

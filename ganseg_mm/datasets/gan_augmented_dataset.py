@@ -180,10 +180,9 @@ class GANAugmentedDataset(LazyInitWrapper):
         samples from their label maps, synthetic ones from the manifest."""
         from .class_stats import image_class_pixels
         self.full_init()
-        parts = [image_class_pixels(self.real, cache_dir, progress),
-                 self.synthetic_class_pixels()]
-        return np.stack([parts[src][j] for src, j in self.index]) if len(self.index) else \
-            np.zeros((0, len(self._metainfo['classes'])), np.int64)
+        real = image_class_pixels(self.real, cache_dir, progress)
+        both = np.concatenate([real, self.synthetic_class_pixels()])
+        return both[self.index[:, 0] * len(real) + self.index[:, 1]]
 
     def __len__(self) -> int:
         self.full_init()
