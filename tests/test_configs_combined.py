@@ -4,7 +4,11 @@ configs/combined/deeplabv3_r50_ganaug-cegu-uda-rcs_cityscapes.py and its demo tw
 configs/combined/deeplabv3_r18_ganaug-cegu-uda-rcs_demo.py are the UDA configs with
 the labeled set wrapped twice (GAN-augmented, then rare-class sampled) and the CEGU
 loss and hook; both train two iterations on tiny data, the demo one also with
-two processes.
+two processes. The combination's single-part arms (configs/combined/deeplabv3_r18_1-8sup-*_demo.py:
+configs/combined/deeplabv3_r18_1-8sup-rcs_demo.py,
+configs/combined/deeplabv3_r18_1-8sup-ganaug_demo.py,
+configs/combined/deeplabv3_r18_1-8sup-cegu_demo.py) are the supervised 1/8
+reference plus one of its parts, exactly as configured in the combination.
 """
 import glob
 import os
@@ -89,6 +93,51 @@ def test_combined_config_trains_two_iterations(config, tiny_uda_root, synth_1_8,
     ckpt = torch.load(osp.join(str(tmp_path), 'iter_2.pth'), map_location='cpu')
     assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
                if v.is_floating_point())
+
+
+SUP = 'configs/uda/deeplabv3_r18_1-8sup_demo.py'
+COMBINED_DEMO = 'configs/combined/deeplabv3_r18_ganaug-cegu-uda-rcs_demo.py'
+ARMS = [f'configs/combined/deeplabv3_r18_1-8sup-{p}_demo.py' for p in ('rcs', 'ganaug', 'cegu')]
+
+
+@pytest.mark.parametrize('config', ARMS)
+def test_arm_is_the_1_8_reference_plus_one_part_of_the_combination(config):
+    arm, sup, comb = (Config.fromfile(osp.join(REPO, c)) for c in (config, SUP, COMBINED_DEMO))
+    part = config.split('1-8sup-')[1].split('_')[0]
+    ds, rcs = arm.train_dataloader.dataset, comb.train_dataloader.dataset
+    if part == 'rcs':
+        assert ds.dataset == sup.train_dataloader.dataset
+        assert {k: v for k, v in ds.items() if k != 'dataset'} == \
+            {k: v for k, v in rcs.items() if k != 'dataset'}
+    elif part == 'ganaug':
+        assert ds == rcs.dataset  # the same 1/8 set mixed with the same rendered set
+    else:
+        assert ds == sup.train_dataloader.dataset
+    same_loss = arm.model.decode_head.loss_decode == comb.model.decode_head.loss_decode
+    same_hooks = arm.custom_hooks == comb.custom_hooks
+    assert same_loss == same_hooks == (part == 'cegu')
+    assert arm.model.type == 'EncoderDecoder' and arm.train_cfg == sup.train_cfg
+    assert arm.model.backbone == sup.model.backbone and arm.optim_wrapper == sup.optim_wrapper
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', ARMS)
+def test_arm_trains_two_iterations(config, tiny_uda_root, synth_1_8, tmp_path):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    point_cfg_at_demo(cfg, tiny_uda_root, str(tmp_path), iters=2)
+    cfg.experiment_name = f'{osp.basename(config)}_{uuid.uuid4().hex[:8]}'
+    ds = cfg.train_dataloader.dataset
+    if ds.type == 'RareClassSamplingDataset':
+        ds.update(min_pixels=20, cache_dir=str(tmp_path / 'class_stats'))
+    if ds.type == 'GANAugmentedDataset':
+        ds.synthetic_root = synth_1_8
+    if len(cfg.custom_hooks) > 1:
+        cfg.custom_hooks[1].update(warmup_iters=0)
+        cfg.custom_hooks[1].discriminator.base_channels = 8
+    compat.adapt_cfg_for_device(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 2
 
 
 def _free_port():
