@@ -94,7 +94,7 @@ def annotated(gan_ckpt, tmp_path_factory):
         m[40:52, 8 * i:8 * i + 20] = 13
         m[0, 0] = 255
         cv2.imwrite(osp.join(src, f'sample_{i:05d}.png'), m)
-    assert tool('import_annotations').main([samples, src, ann]) == 0
+    assert tool('import_annotations').main([samples, src, ann, '--classes', 'cityscapes']) == 0
     return samples, ann
 
 

@@ -95,7 +95,7 @@ def prepare_datasetgan(work, annotator):
     run('tools/datasetgan/annotate_with_segmenter.py', BASELINE, annotator, f'{w}/samples',
         f'{w}/annotator_masks', '--num', '16')
     run('tools/datasetgan/import_annotations.py', f'{w}/samples', f'{w}/annotator_masks',
-        f'{w}/annotations')
+        f'{w}/annotations', '--config', 'configs/datasetgan/interpreter_demo.py')
     opts = [f'model.gan_checkpoint={ckpt}'] + [
         f'{d}.dataset.{k}={w}/{v}' for d in ('train_dataloader', 'val_dataloader')
         for k, v in (('samples_dir', 'samples'), ('ann_dir', 'annotations'))]

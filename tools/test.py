@@ -2,19 +2,21 @@
 
 ``--metrics-out FILE`` writes the metrics (with ganseg_mm's PerClassIoUMetric:
 mIoU, aAcc, mAcc and one ``IoU.<class>`` per class) as JSON, atomically.
+Bad data and a missing, corrupt or foreign checkpoint (one without the model's
+weights) end with one ``error:`` line naming the file and exit status 2.
 """
 import argparse
 import json
 import math
 import os
-import os.path as osp
 import sys
 
 from mmengine.config import Config
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from ganseg_mm.utils.cli import add_runner_args, load_tool_cfg, run_checked
+from ganseg_mm.utils.cli import add_runner_args, load_tool_cfg, run_checked, run_tool
+from ganseg_mm.utils.gan import check_state_dict, read_checkpoint
 from ganseg_mm.utils.io import atomic_write_text
 
 
@@ -68,21 +70,40 @@ def build_cfg(args) -> Config:
     return cfg
 
 
+def model_state_shapes(runner) -> dict:
+    """Name -> shape of the state dict mmengine loads the checkpoint into: the
+    runner's model without its DDP or test-time-augmentation wrapper."""
+    from mmengine.model import BaseTTAModel, is_model_wrapper
+    model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+    if isinstance(model, BaseTTAModel):
+        model = model.module
+    return {k: tuple(v.shape) for k, v in model.state_dict().items()}
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
-    if not osp.isfile(args.checkpoint):
-        print(f'error: checkpoint {args.checkpoint!r} does not exist', file=sys.stderr)
-        return 2
+    ckpt_shapes = {}
+
+    def preflight():
+        """Before the data checks and the Runner: a missing, corrupt or foreign
+        checkpoint is one error line (mmengine's loader would raise a traceback,
+        or load a foreign file with warnings only)."""
+        ckpt_shapes.update((k, tuple(v.shape)) for k, v in
+                           read_checkpoint(args.checkpoint).items() if hasattr(v, 'shape'))
 
     def test(cfg):
         runner = Runner.from_cfg(cfg)
+        # extra keys stay mmengine's warning: a UDA checkpoint carries its EMA
+        # teacher and is tested with the baseline config (docs/uda.md)
+        check_state_dict(ckpt_shapes, model_state_shapes(runner), args.checkpoint,
+                         f'the model of {args.config}', allow_unexpected=True)
         metrics = runner.test()
         if args.metrics_out and runner.rank == 0:
             clean = {k: (None if isinstance(v, float) and math.isnan(v) else v)
                      for k, v in metrics.items()}
             atomic_write_text(args.metrics_out, json.dumps(clean, indent=1))
 
-    return run_checked(build_cfg(args), test)
+    return run_tool(preflight) or run_checked(build_cfg(args), test)
 
 
 if __name__ == '__main__':

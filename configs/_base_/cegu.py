@@ -7,8 +7,9 @@ cegu_weighting = dict(type='CEGULoss', weighting='linear', strength=1.0, loss_we
 cegu_adversarial = dict(type='CEGUAdversarialLoss', loss_weight=0.01)
 cegu_hook = dict(
     type='CEGUDiscriminatorHook',
-    # full resolution: per-pixel weights at label size (AdvSemiSeg's geometry)
-    discriminator=dict(type='PixelDiscriminator', in_channels=19, input_downsample=1),
+    # full resolution: per-pixel weights at label size (AdvSemiSeg's geometry);
+    # in_channels None: the hook sets num_classes (+3 with with_image)
+    discriminator=dict(type='PixelDiscriminator', in_channels=None, input_downsample=1),
     optim_wrapper=dict(type='OptimWrapper',
                        optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99))),
     warmup_iters=1000,

@@ -12,7 +12,7 @@ strong_view = dict(type='StrongView', transforms=[
     dict(type='RandomCutOut', prob=0.5, n_holes=1, cutout_ratio=[(0.25, 0.25), (0.5, 0.5)]),
 ])
 unlabeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 1024), cat_max_ratio=1.0),
     dict(type='RandomFlip', prob=0.5),

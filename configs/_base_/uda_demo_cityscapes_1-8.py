@@ -3,7 +3,7 @@
 # The Cityscapes UDA data base with the demo root and the demo image sizes.
 _base_ = './uda_cityscapes_1-8.py'
 unlabeled_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='CheckedLoadImageFromFile'),
     dict(type='RandomResize', scale=(256, 128), ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=(128, 128), cat_max_ratio=1.0),  # as the demo baseline
     dict(type='RandomFlip', prob=0.5),

@@ -11,9 +11,7 @@ img_scale = (256, 128)  # (w, h) as in mmseg's Resize
 crop_size = (128, 128)  # (h, w): full height (context: sky above, road below), full
 # resolution (thin classes); 2 per batch: 600 iterations in ~4 min on 2 CPU cores
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckSegMap', num_classes=19),
+    *_base_.checked_loading,
     dict(type='RandomResize', scale=img_scale, ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
@@ -21,10 +19,9 @@ train_pipeline = [
     dict(type='PackSegInputs')
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    _base_.checked_loading[0],
     dict(type='Resize', scale=img_scale, keep_ratio=True),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckSegMap', num_classes=19),
+    *_base_.checked_loading[1:],
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

@@ -8,9 +8,7 @@ default_scope = 'mmseg'
 generated_root = 'data/demo_datasetgan/'  # written by tools/run_demo.py
 img_scale = (256, 128)
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckSegMap', num_classes=19),
+    *_base_.checked_loading,
     dict(type='Resize', scale=img_scale, keep_ratio=False),  # undo the square squeeze
     dict(type='RandomResize', scale=img_scale, ratio_range=(0.75, 1.5), keep_ratio=True),
     dict(type='RandomCrop', crop_size=_base_.crop_size, cat_max_ratio=0.75),

@@ -8,9 +8,7 @@ _base_ = '../baseline/deeplabv3_r50_cityscapes.py'
 default_scope = 'mmseg'
 generated_root = 'data/datasetgan_cityscapes/'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations'),
-    dict(type='CheckSegMap', num_classes=19),
+    *_base_.checked_loading,
     dict(type='Resize', scale=(1024, 512), keep_ratio=False),  # undo the square squeeze
     dict(type='RandomResize', scale=(2048, 1024), ratio_range=(0.5, 2.0), keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 1024), cat_max_ratio=0.75),

@@ -28,8 +28,8 @@ model = dict(
     vgg_loss=dict(weight=10., pretrained='torchvision://vgg19'))
 
 train_pipeline = [
-    dict(type='mmseg.LoadImageFromFile'),
-    dict(type='mmseg.LoadAnnotations'),
+    dict(type='mmseg.CheckedLoadImageFromFile'),
+    dict(type='mmseg.CheckedLoadAnnotations'),
     dict(type='mmseg.LoadInstanceBoundary'),
     dict(type='mmseg.Resize', scale=(1024, 512), keep_ratio=True),
     dict(type='mmseg.RandomFlip', prob=0.5),

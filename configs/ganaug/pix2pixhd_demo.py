@@ -12,8 +12,8 @@ model = dict(
     discriminator=dict(base_channels=16, n_layers=2),
     vgg_loss=None)
 train_pipeline = [
-    dict(type='mmseg.LoadImageFromFile'),
-    dict(type='mmseg.LoadAnnotations'),
+    dict(type='mmseg.CheckedLoadImageFromFile'),
+    dict(type='mmseg.CheckedLoadAnnotations'),
     dict(type='mmseg.LoadInstanceBoundary'),
     dict(type='mmseg.RandomFlip', prob=0.5),
     dict(type='mmseg.PackLabelImagePair'),

@@ -19,6 +19,32 @@ import torch
 from ganseg_mm.datasets.datasetgan_annotation_dataset import LATENT_KEYS
 from ganseg_mm.utils.errors import DataValidationError
 
+
+def annotation_classes(classes=None, config: str | None = None) -> tuple:
+    """``(class names, ignore index or None)`` the annotations are checked against.
+
+    There is no default class set: it is the interpreter's, so it comes from
+    the interpreter ``config`` (its ``train_dataloader.dataset``: ``classes``
+    and ``ignore_index``), or from ``classes``: names in id order, or
+    ``['cityscapes']`` for the 19 Cityscapes trainIds. Exactly one is given.
+    """
+    if (classes is None) == (config is None):
+        raise ValueError('give exactly one of classes and config')
+    if classes is not None:
+        if list(classes) == ['cityscapes']:
+            from mmseg.datasets import CityscapesDataset
+            return list(CityscapesDataset.METAINFO['classes']), None
+        return list(classes), None
+    if not osp.isfile(config):
+        raise DataValidationError(f'{config}: interpreter config not found')
+    from mmengine.config import Config
+    dataset = (Config.fromfile(config).get('train_dataloader') or {}).get('dataset') or {}
+    if not dataset.get('classes'):
+        raise DataValidationError(f'{config}: train_dataloader.dataset has no classes '
+                                  '(the annotation classes)')
+    return list(dataset['classes']), dataset.get('ignore_index')
+
+
 def save_latents(path: str, info: dict) -> None:
     """Write a latent file atomically (``torch.save`` to a temporary, then move)."""
     import io

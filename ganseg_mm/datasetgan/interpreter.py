@@ -9,6 +9,7 @@ from mmseg.registry import MODELS
 
 from ganseg_mm.models.segmentors.datasetgan_interpreter import DatasetGANInterpreter
 from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.gan import load_state_dict_checked, read_checkpoint
 
 
 def resolve_checkpoint(path: str) -> str:
@@ -29,16 +30,16 @@ def resolve_checkpoint(path: str) -> str:
 
 def load_interpreter(cfg, checkpoint: str, device: str = 'cpu') -> DatasetGANInterpreter:
     """Build the interpreter of ``cfg`` and load a trained checkpoint (which
-    holds the generator too). A checkpoint whose ensemble has another class
-    count or size than ``cfg`` raises DataValidationError."""
-    from mmengine.runner import CheckpointLoader
+    holds the generator too). A checkpoint (or work dir, see
+    :func:`resolve_checkpoint`) that is missing, not a checkpoint, of another
+    model, or whose ensemble has another class count or size than ``cfg``
+    raises DataValidationError naming it."""
     checkpoint = resolve_checkpoint(checkpoint)
+    sd = read_checkpoint(checkpoint)
     model_cfg = dict(cfg.model)
     model_cfg['gan_checkpoint'] = None  # the weights come from the checkpoint
     with DefaultScope.overwrite_default_scope('mmseg'):  # leaves the caller's scope
         model = MODELS.build(model_cfg)
-    sd = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    sd = sd.get('state_dict', sd)
     head = model.head
     last = f'head.members.0.{len(head.members[0]) - 1}.weight'
     if last not in sd:
@@ -50,9 +51,5 @@ def load_interpreter(cfg, checkpoint: str, device: str = 'cpu') -> DatasetGANInt
         raise DataValidationError(
             f'{checkpoint}: ensemble of {n_mem} MLPs with {n_cls} classes, the config '
             f'expects {head.num_members} MLPs with {head.num_classes} classes')
-    try:
-        model.load_state_dict(sd, strict=True)
-    except RuntimeError as e:
-        detail = ' '.join(str(e).split())[:300]
-        raise DataValidationError(f'{checkpoint}: does not fit the config: {detail}') from e
+    load_state_dict_checked(model, sd, checkpoint, 'the interpreter of the config')
     return model.to(device).eval()

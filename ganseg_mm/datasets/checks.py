@@ -1,8 +1,10 @@
 """Pre-flight checks of dataset configs, run before any worker starts.
 
 ``tools/train.py`` and ``tools/test.py`` call :func:`check_data_cfgs` so that a
-missing data root, a missing annotation file or an empty split is reported as
-one line naming the path, instead of an empty sampler or a traceback.
+missing data root, a missing annotation file, an empty split or an image
+without its label map (a wrong ``seg_map_suffix``, the usual custom-dataset
+mistake) is reported as one line naming the path, instead of an empty sampler
+or a traceback in a dataloader worker.
 """
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import os.path as osp
 from ganseg_mm.utils.errors import DataValidationError
 
 _WRAPPER_KEYS = ('dataset', 'datasets')
+# wrappers that read only the images of the dataset they wrap (no label pairing)
+_IMAGE_ONLY_WRAPPERS = ('UnlabeledDataset',)
 
 
 def _default_arg(dataset_type, key, fallback):
@@ -36,20 +40,28 @@ def _first_file_with_suffix(root: str, suffix: str) -> str | None:
     return None
 
 
-def check_dataset_cfg(cfg: dict, name: str = 'dataset') -> None:
+def check_dataset_cfg(cfg: dict, name: str = 'dataset', labels: bool = True) -> None:
     """Check the paths of one dataset config (recursing into wrappers).
 
+    Args:
+        cfg (dict): The dataset config.
+        name (str): Its name in messages.
+        labels (bool): Whether every image needs its label map (False inside
+            :class:`UnlabeledDataset`).
+
     Raises:
-        DataValidationError: naming the missing directory/file or empty split.
+        DataValidationError: naming the missing directory/file, the empty
+            split or the first image without its label map.
     """
+    labels = labels and cfg.get('type') not in _IMAGE_ONLY_WRAPPERS
     for key in _WRAPPER_KEYS:
         sub = cfg.get(key)
         if isinstance(sub, dict):
-            check_dataset_cfg(sub, f'{name}.{key}')
+            check_dataset_cfg(sub, f'{name}.{key}', labels)
         elif isinstance(sub, (list, tuple)):
             for i, d in enumerate(sub):
                 if isinstance(d, dict):
-                    check_dataset_cfg(d, f'{name}.{key}[{i}]')
+                    check_dataset_cfg(d, f'{name}.{key}[{i}]', labels)
     if 'data_prefix' not in cfg and 'data_root' not in cfg:
         return  # a wrapper or a dataset that does not read from disk
     data_root = cfg.get('data_root') or ''
@@ -64,18 +76,57 @@ def check_dataset_cfg(cfg: dict, name: str = 'dataset') -> None:
         if not osp.isfile(ann_path):
             raise DataValidationError(f'{name}: ann_file {ann_path!r} does not exist')
         _check_split_file(cfg, name, ann_path, data_root, prefix)
-    for key, suffix_key, fallback in (('img_path', 'img_suffix', '.jpg'),
-                                      ('seg_map_path', 'seg_map_suffix', '.png')):
+    img_suffix = _suffix(cfg, 'img_suffix', '.jpg')
+    for key, suffix in (('img_path', img_suffix),
+                        ('seg_map_path', _suffix(cfg, 'seg_map_suffix', '.png'))):
         sub = prefix.get(key)
         if sub is None:
             continue
         path = osp.join(data_root, sub)
         if not osp.isdir(path):
             raise DataValidationError(f'{name}: {key} directory {path!r} does not exist')
-        suffix = cfg.get(suffix_key) or _default_arg(cfg.get('type'), suffix_key, fallback)
-        if not ann_file and _first_file_with_suffix(path, suffix) is None:
+        if key == 'img_path' and not ann_file and _first_file_with_suffix(path, suffix) is None:
             raise DataValidationError(
                 f'{name}: empty split, no "*{suffix}" files under {path!r}')
+    if labels and prefix.get('img_path') is not None and prefix.get('seg_map_path') is not None:
+        img_dir = osp.join(data_root, prefix['img_path'])
+        if ann_file:
+            with open(ann_path) as f:
+                stems = [line.strip() for line in f if line.strip()]
+        else:
+            stems = [f[:-len(img_suffix)] for f in _files_with_suffix(img_dir, img_suffix)]
+        _check_pairs(cfg, name, stems, osp.join(data_root, prefix['seg_map_path']))
+
+
+def _suffix(cfg: dict, key: str, fallback: str) -> str:
+    return cfg.get(key) or _default_arg(cfg.get('type'), key, fallback)
+
+
+def _files_with_suffix(root: str, suffix: str) -> list:
+    """Paths relative to ``root`` as mmseg lists them (recursive, sorted)."""
+    out = []
+    for dirpath, _, files in os.walk(root, followlinks=True):
+        out += [osp.relpath(osp.join(dirpath, f), root) for f in files if f.endswith(suffix)]
+    return sorted(out)
+
+
+def _check_pairs(cfg: dict, name: str, stems: list, seg_dir: str) -> None:
+    """Every image must have its label map ``<stem><seg_map_suffix>`` (mmseg's
+    pairing rule). Name the first one missing and, when a file of the same stem
+    with another suffix is there (the usual custom-dataset mistake), that file."""
+    suffix = _suffix(cfg, 'seg_map_suffix', '.png')
+    missing = [s for s in stems if not osp.isfile(osp.join(seg_dir, s + suffix))]
+    if not missing:
+        return
+    first = osp.join(seg_dir, missing[0] + suffix)
+    msg = (f'{name}: {len(missing)} of {len(stems)} image(s) have no label map, e.g. '
+           f'{first!r} (seg_map_suffix {suffix!r})')
+    folder, stem = osp.split(first[:-len(suffix)])
+    near = sorted(f for f in os.listdir(folder) if f.startswith(stem)) \
+        if osp.isdir(folder) else []
+    if near:
+        msg += f'; there: {", ".join(near[:3])}: is seg_map_suffix right?'
+    raise DataValidationError(msg)
 
 
 def _check_split_file(cfg, name, ann_path, data_root, prefix) -> None:
@@ -95,8 +146,8 @@ def _check_split_file(cfg, name, ann_path, data_root, prefix) -> None:
 
 def check_data_cfgs(cfg) -> None:
     """Check every ``*_dataloader.dataset`` present in a full config."""
-    loaders = [(n, cfg.get(n)) for n in ('train_dataloader', 'val_dataloader',
-                                            'test_dataloader')]
+    loaders = [(n, cfg.get(n))
+               for n in ('train_dataloader', 'val_dataloader', 'test_dataloader')]
     # extra loaders of custom train loops (UDAIterBasedTrainLoop's unlabeled data)
     train_cfg = cfg.get('train_cfg') or {}
     loaders += [(f'train_cfg.{k}', v) for k, v in train_cfg.items()

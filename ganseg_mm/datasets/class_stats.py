@@ -20,6 +20,7 @@ import numpy as np
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.io import atomic_write_text
+from .transforms.loading import CheckedLoadAnnotations
 
 
 def image_class_pixels(dataset, cache_dir: Optional[str] = None,
@@ -90,11 +91,6 @@ def _read_key(info: dict) -> str:
 
 
 def _count(info: dict, num_classes: int) -> np.ndarray:
-    from mmseg.datasets.transforms import LoadAnnotations  # mmseg's own label conversion
-    try:
-        seg = LoadAnnotations()(dict(info, seg_fields=[]))['gt_seg_map']
-    except Exception as e:  # missing, truncated or not an image
-        raise DataValidationError(f'{info["seg_map_path"]}: unreadable label map '
-                                  f'({type(e).__name__})') from None
-    seg = seg.astype(np.int64)
+    # mmseg's own label conversion; an unreadable file -> DataValidationError naming it
+    seg = CheckedLoadAnnotations()(dict(info, seg_fields=[]))['gt_seg_map'].astype(np.int64)
     return np.bincount(seg[(seg >= 0) & (seg < num_classes)], minlength=num_classes)

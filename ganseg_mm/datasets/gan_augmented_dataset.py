@@ -11,6 +11,7 @@ import numpy as np
 from mmseg.registry import DATASETS
 
 from ganseg_mm.utils.errors import DataValidationError
+from .transforms.loading import IMAGE_LOADERS, step_name
 from .wrapper import LazyInitWrapper
 
 MODES = ('ratio', 'repeat_factor')
@@ -21,9 +22,9 @@ def _online_pipeline(pipeline: list, online: dict) -> list:
     if unknown or not {'config', 'checkpoint'} <= set(online):
         raise ValueError(f'online needs config and checkpoint (and optionally device), '
                          f'got {sorted(online)}')
-    loads = [i for i, t in enumerate(pipeline) if t.get('type') == 'LoadImageFromFile']
+    loads = [i for i, t in enumerate(pipeline) if step_name(t) in IMAGE_LOADERS]
     if len(loads) != 1:
-        raise ValueError('online synthesis replaces the one LoadImageFromFile of the '
+        raise ValueError('online synthesis replaces the one image loader of the '
                          f'pipeline; found {len(loads)}')
     out = copy.deepcopy(list(pipeline))
     out[loads[0]] = dict(type='RenderImageFromLabel', **online)

@@ -3,7 +3,6 @@ without pipelines: used by the GAN-augmentation tools and the comparison."""
 from __future__ import annotations
 
 import copy
-import os.path as osp
 from typing import List, Optional, Tuple
 
 from ganseg_mm.utils.errors import DataValidationError
@@ -48,8 +47,9 @@ def split_cfg(cfg, split: str) -> dict:
     return cfg[key]['dataset']
 
 
-def dataset_files(config: str, split: str, cfg_options: Optional[dict] = None) -> tuple:
-    """((img_path, seg_map_path) list, class names, ignore index) of a config's split."""
+def split_dataset(config: str, split: str, cfg_options: Optional[dict] = None) -> tuple:
+    """(dataset, dataset config) of a config's ``<split>_dataloader``: paths
+    checked, no pipeline, fully initialised, not empty."""
     from mmengine.config import Config
 
     from ganseg_mm.datasets.checks import check_dataset_cfg
@@ -59,7 +59,14 @@ def dataset_files(config: str, split: str, cfg_options: Optional[dict] = None) -
     ds_cfg = split_cfg(cfg, split)
     check_dataset_cfg(ds_cfg, f'{split}_dataloader.dataset')
     ds = dataset_from_cfg(ds_cfg)
-    files = label_files(ds)
-    if not files:
+    if hasattr(ds, 'full_init'):
+        ds.full_init()
+    if len(ds) == 0:
         raise DataValidationError(f'{config}: the {split} split is empty')
-    return files, list(ds.metainfo['classes']), int(ds_cfg.get('ignore_index', 255))
+    return ds, ds_cfg
+
+
+def dataset_files(config: str, split: str, cfg_options: Optional[dict] = None) -> tuple:
+    """((img_path, seg_map_path) list, class names, ignore index) of a config's split."""
+    ds, ds_cfg = split_dataset(config, split, cfg_options)
+    return label_files(ds), list(ds.metainfo['classes']), int(ds_cfg.get('ignore_index', 255))

@@ -8,9 +8,8 @@ from mmengine.dataset import BaseDataset, Compose, force_full_init
 from mmseg.registry import DATASETS
 
 from ganseg_mm.utils.errors import DataValidationError
+from .transforms.loading import LABEL_LOADERS, step_name
 from .wrapper import LazyInitWrapper
-
-LABEL_LOADERS = ('LoadAnnotations', 'LoadBiomedicalAnnotation', 'LoadDepthAnnotation')
 
 
 @DATASETS.register_module()
@@ -33,7 +32,7 @@ class UnlabeledDataset(LazyInitWrapper):
     def __init__(self, dataset: Union[dict, BaseDataset], pipeline: List[dict],
                  lazy_init: bool = False):
         loaders = [t.get('type') for t in pipeline if isinstance(t, dict)
-                   and t.get('type') in LABEL_LOADERS]
+                   and step_name(t) in LABEL_LOADERS]
         if loaders:
             raise ValueError(f'UnlabeledDataset: the pipeline loads labels ({loaders}); '
                              'remove them, unlabeled samples have none')

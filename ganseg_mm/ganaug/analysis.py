@@ -2,56 +2,100 @@
 (Fig. 2 of the pixel-level GAN augmentation paper), and the GAN's colour error."""
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import List, NamedTuple, Sequence
 
 import numpy as np
 
 from ganseg_mm.utils.errors import DataValidationError
-from ganseg_mm.utils.labels import read_label
+
+#: How to get a metrics file with per-class IoU (mmseg's ``IoUMetric`` writes only
+#: aAcc, mIoU and mAcc).
+PER_CLASS_IOU_HINT = ('write it with tools/test.py CONFIG CHECKPOINT --metrics-out FILE '
+                      '--cfg-options test_evaluator.type=PerClassIoUMetric')
 
 
-def class_frequencies(seg_paths: Sequence[str], num_classes: int,
-                      ignore_index: int = 255, progress: bool = True) -> dict:
-    """Pixel counts/frequencies and image counts per class over ``seg_paths``
-    (repeated paths count every time, as a mixed dataset samples them)."""
-    cache: Dict[str, np.ndarray] = {}
-    pixels = np.zeros(num_classes, np.int64)
-    images = np.zeros(num_classes, np.int64)
-    from mmengine.utils import ProgressBar
-    bar = ProgressBar(len(seg_paths)) if progress and seg_paths else None
-    for p in seg_paths:
-        if p not in cache:
-            lab = read_label(p, num_classes, ignore_index)
-            cache[p] = np.bincount(lab.ravel(), minlength=256)[:num_classes]
-        pixels += cache[p]
-        images += cache[p] > 0
-        if bar:
-            bar.update()
-    if bar:
-        print()
+def class_frequencies(image_pixels: np.ndarray) -> dict:
+    """Pixel counts/frequencies and image counts per class of a dataset.
+
+    Args:
+        image_pixels (np.ndarray): ``[num_samples, num_classes]`` pixel counts
+            per sample in dataset order, repeats included (a mixed dataset
+            lists a sample as often as it samples it), as
+            :func:`~ganseg_mm.datasets.class_stats.image_class_pixels` returns.
+    """
+    table = np.asarray(image_pixels, np.int64)
+    if table.ndim != 2:
+        raise ValueError(f'image_pixels must be [samples, classes], got shape {table.shape}')
+    pixels = table.sum(0)
     total = max(int(pixels.sum()), 1)
     return dict(pixels=pixels.tolist(), frequency=(pixels / total).tolist(),
-                images=images.tolist(), num_images=len(seg_paths))
+                images=(table > 0).sum(0).tolist(), num_images=len(table))
 
 
-def iou_table(metrics: dict, class_names: Sequence[str]) -> List[float]:
-    """Per-class IoU (NaN when absent/None) from a ``tools/test.py --metrics-out`` dict."""
+def iou_table(metrics: dict, class_names: Sequence[str], source: str = 'metrics JSON'
+              ) -> List[float]:
+    """Per-class IoU (NaN when absent/None) from a ``tools/test.py --metrics-out`` dict.
+
+    Args:
+        metrics (dict): The metrics, with one ``IoU.<class>`` key per class
+            (``PerClassIoUMetric``).
+        class_names (Sequence[str]): The dataset's classes, in order.
+        source (str): The file the metrics come from, for error messages.
+            Defaults to 'metrics JSON'.
+    """
+    if not isinstance(metrics, dict):
+        raise DataValidationError(f'{source}: not a metrics dict (got {type(metrics).__name__})')
     keys = [f'IoU.{n}' for n in class_names]
     if not any(k in metrics for k in keys):
-        raise DataValidationError('metrics JSON has no IoU.<class> keys (write it with '
-                                  'tools/test.py --metrics-out and PerClassIoUMetric)')
+        other = sorted(k for k in metrics if k.startswith('IoU.'))
+        if other:
+            raise DataValidationError(
+                f'{source}: its per-class IoU keys ({", ".join(other[:3])}, ...) name other '
+                f'classes than the config\'s ({", ".join(class_names[:3])}, ...)')
+        raise DataValidationError(
+            f'{source}: no per-class IoU (IoU.<class> keys), only '
+            f'{", ".join(sorted(metrics)) or "nothing"} (mmseg\'s IoUMetric writes no '
+            f'per-class values); {PER_CLASS_IOU_HINT}')
     return [float('nan') if metrics.get(k) is None else float(metrics[k]) for k in keys]
 
 
-def rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
-    """Spearman correlation over pairs where both are finite."""
+class RankCorrelation(NamedTuple):
+    """Result of :func:`rank_correlation`."""
+    rho: float  # Spearman's rho; NaN when undefined
+    n: int  # pairs where both values are finite
+    note: str  # why rho is NaN; '' when it is defined
+
+
+def rank_correlation(x: Sequence[float], y: Sequence[float],
+                     names: Sequence[str] = ('x', 'y')) -> RankCorrelation:
+    """Spearman correlation (``scipy.stats.spearmanr``: tied values get their
+    average rank) over the pairs where both values are finite.
+
+    Undefined (NaN, with a ``note`` saying why) for fewer than 3 such pairs or
+    when either side is constant over them.
+
+    Args:
+        x (Sequence[float]): First variable.
+        y (Sequence[float]): Second variable, as long as ``x``.
+        names (Sequence[str]): What ``x`` and ``y`` are, for the note.
+            Defaults to ('x', 'y').
+    """
+    from scipy.stats import spearmanr
     x, y = np.asarray(x, float), np.asarray(y, float)
+    if x.shape != y.shape or x.ndim != 1:
+        raise ValueError(f'x and y must be 1-d of the same length, got {x.shape} and {y.shape}')
     ok = np.isfinite(x) & np.isfinite(y)
-    if ok.sum() < 3:
-        return float('nan')
-    rx = np.argsort(np.argsort(x[ok])).astype(float)
-    ry = np.argsort(np.argsort(y[ok])).astype(float)
-    return float(np.corrcoef(rx, ry)[0, 1])
+    n = int(ok.sum())
+    note = ''
+    if n < 3:
+        note = f'only {n} pairs with both values finite (needs 3)'
+    else:
+        constant = [name for name, v in zip(names, (x[ok], y[ok])) if np.ptp(v) == 0]
+        if constant:
+            note = f'{" and ".join(constant)} constant over the {n} pairs'
+    if note:
+        return RankCorrelation(float('nan'), n, note)
+    return RankCorrelation(float(spearmanr(x[ok], y[ok]).statistic), n, '')
 
 
 def gan_colour_error(gen, info: dict, files: Sequence[tuple], batch_size: int = 8,

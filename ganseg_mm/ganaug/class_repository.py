@@ -11,11 +11,15 @@ Layout of a repository directory::
     regions/<000123>.npz   all regions of source sample 123 (resumable unit)
     index.json             params, sources, per-class statistics
 
-Extraction is deterministic (dataset order, no randomness) and resumable: a
-rerun skips samples whose ``.npz`` exists; every file is written atomically.
+Extraction is deterministic (dataset order, no randomness, byte-identical
+``.npz`` files) and resumable: a rerun skips samples whose ``.npz`` exists;
+every file is written atomically. ``params.json`` records the parameters and
+sources; a rerun with others is refused once a region file exists.
+``index.json`` is written once, last (:class:`~ganseg_mm.utils.output_dir.OutputDir`).
 """
 from __future__ import annotations
 
+import glob
 import io
 import json
 import os.path as osp
@@ -25,8 +29,9 @@ import cv2
 import numpy as np
 
 from ganseg_mm.utils.errors import DataValidationError
-from ganseg_mm.utils.io import atomic_write_bytes, atomic_write_text
+from ganseg_mm.utils.io import atomic_write_bytes
 from ganseg_mm.utils.labels import read_instances, read_label
+from ganseg_mm.utils.output_dir import OutputDir
 
 FORMAT_VERSION = 1
 
@@ -68,7 +73,7 @@ def _save_npz(path: str, regions: List[dict], source: str, counts: np.ndarray) -
     meta = [{k: v for k, v in r.items() if k != 'mask'} for r in regions]
     arrays['meta'] = np.array(json.dumps(meta))
     buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
+    np.savez_compressed(buf, **arrays)  # zip entries dated 1980-01-01: same bytes every run
     atomic_write_bytes(path, buf.getvalue())
 
 
@@ -111,22 +116,15 @@ def build_repository(files: Sequence[tuple], out_dir: str, class_names: Sequence
 
     Raises:
         DataValidationError: corrupt label maps, ids outside the class range,
-            or ``out_dir`` holding a repository of other parameters or sources.
+            or ``out_dir`` holding regions of other parameters or sources.
     """
     num_classes = len(class_names)
     params = dict(version=FORMAT_VERSION, num_classes=num_classes, ignore_index=ignore_index,
                   min_area=min_area, class_names=list(class_names))
     sources = [s for _, s in files]
-    index_path = osp.join(out_dir, 'index.json')
-    params_path = osp.join(out_dir, 'params.json')
-    if osp.isfile(params_path):
-        with open(params_path) as f:
-            old = json.load(f)
-        if old != dict(params, sources=sources):
-            raise DataValidationError(f'{out_dir}: holds a repository built with other '
-                                      'parameters or sources; use another --out directory')
-    else:
-        atomic_write_text(params_path, json.dumps(dict(params, sources=sources)))
+    od = OutputDir(out_dir, 'index.json', 'params.json')
+    od.claim(dict(params, sources=sources),
+             has_work=lambda: bool(glob.glob(osp.join(out_dir, 'regions', '*.npz'))))
     from mmengine.utils import ProgressBar
     bar = ProgressBar(len(files)) if progress and files else None
     for i, (_, seg_path) in enumerate(files):
@@ -141,10 +139,10 @@ def build_repository(files: Sequence[tuple], out_dir: str, class_names: Sequence
             bar.update()
     if bar:
         print()
-    return _write_index(out_dir, params, sources)
+    return od.finish(lambda: _index(out_dir, params, sources), indent=None)[0]
 
 
-def _write_index(out_dir: str, params: dict, sources: List[str]) -> dict:
+def _index(out_dir: str, params: dict, sources: List[str]) -> dict:
     num_classes = params['num_classes']
     per_class: Dict[int, list] = {}
     pixels = np.zeros(num_classes, np.int64)
@@ -157,10 +155,8 @@ def _write_index(out_dir: str, params: dict, sources: List[str]) -> dict:
         images += counts > 0
         for k, r in enumerate(meta):
             per_class.setdefault(r['cls'], []).append([i, k, r['area'], r['foot']])
-    index = dict(params, sources=sources, regions={str(c): v for c, v in per_class.items()},
-                 stats=_stats(per_class, pixels, images, params['class_names']))
-    atomic_write_text(osp.join(out_dir, 'index.json'), json.dumps(index))
-    return index
+    return dict(params, sources=sources, regions={str(c): v for c, v in per_class.items()},
+                stats=_stats(per_class, pixels, images, params['class_names']))
 
 
 class ClassRepository:

@@ -2,20 +2,21 @@
 (used by tools/ganaug/compose_labels.py)."""
 from __future__ import annotations
 
-import json
+import glob
 import os.path as osp
 from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
+from ganseg_mm.utils.output_dir import OutputDir
 from .class_repository import ClassRepository
 from .composer import LabelComposer, distance
 from ganseg_mm.utils.labels import read_instances, read_label
 
 CITY = 'synth'  # the "city" folder of composed maps
 COMPOSE_MANIFEST = 'compose_manifest.json'
+COMPOSE_PARAMS = 'compose_params.json'
 
 
 def split_file(split: str = 'train') -> str:
@@ -38,9 +39,13 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
     """Compose ``num`` label maps from ``base_files`` into ``out``; returns the manifest.
 
     Base map ``i`` is ``base_files[perm[i % n]]`` with a permutation seeded by
-    ``seed``. A rerun recomputes every map (composition is cheap and sequential:
-    each map depends on the totals of the previous ones) and writes only the
-    missing files, so a killed run is completed exactly.
+    ``seed``. The parameters are recorded in ``compose_params.json``; a rerun
+    with others is refused (DataValidationError naming the parameter) once a
+    map exists. A rerun recomputes every map (composition is cheap and
+    sequential: each map depends on the totals of the previous ones) and writes
+    only the missing files, so a killed run is completed exactly; the split
+    list and ``compose_manifest.json`` are written once, last
+    (:class:`~ganseg_mm.utils.output_dir.OutputDir`).
     """
     if num < 1:
         raise ValueError(f'num must be >= 1, got {num}')
@@ -48,14 +53,11 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
     params = dict(repository=osp.abspath(repo_dir), num=num, target=target,
                   classes=None if classes is None else list(classes), seed=seed,
                   pastes_per_map=list(pastes_per_map), scale_range=list(scale_range),
-                  split=split)
-    man_path = osp.join(out, COMPOSE_MANIFEST)
-    if osp.isfile(man_path):
-        with open(man_path) as f:
-            old = json.load(f)
-        if old.get('params') != json.loads(json.dumps(params)):
-            raise DataValidationError(f'{out}: holds composed maps of other parameters '
-                                      f'({man_path}); use another output directory')
+                  split=split, base_files=list(base_files))
+    od = OutputDir(out, COMPOSE_MANIFEST, COMPOSE_PARAMS)
+    old = od.read_manifest()  # a set composed before compose_params.json existed
+    od.claim(params, recorded=old['params'] if old else None,
+             has_work=lambda: bool(glob.glob(osp.join(out, 'gtFine', split, CITY, '*.png'))))
     composer = LabelComposer(repo, target, classes, pastes_per_map=pastes_per_map,
                              scale_range=scale_range, seed=seed)
     perm = np.random.default_rng(seed).permutation(len(base_files))
@@ -81,11 +83,13 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
     if bar:
         print()
     after = composer.totals
-    manifest = dict(params=params, num_classes=repo.num_classes,
+
+    def build():
+        atomic_write_text(osp.join(out, split_file(split)),
+                          ''.join(f'{CITY}/{e["name"]}\n' for e in entries))
+        return dict(params=params, num_classes=repo.num_classes,
                     class_names=repo.class_names, target=composer.target.tolist(),
                     distance_before=distance(before, composer.target),
                     distance_after=distance(after, composer.target), maps=entries)
-    atomic_write_text(osp.join(out, split_file(split)),
-                      ''.join(f'{CITY}/{e["name"]}\n' for e in entries))
-    atomic_write_text(man_path, json.dumps(manifest, indent=1))
-    return manifest
+
+    return od.finish(build)[0]

@@ -4,12 +4,15 @@
 Reading, composition of the condition and PNG writing run in background threads
 so that they overlap with the generator's forward passes. Every file is written
 atomically; a rerun renders only the images that are missing; ``shard=(i, n)``
-renders every n-th map starting at i (one process per GPU, or torchrun).
+renders every n-th map starting at i (one process per GPU, or torchrun). The
+fingerprint (generator, config, composition, size, split) is recorded in
+``synthesize_params.json`` and a rerun with another is refused once an image
+exists; ``manifest.json`` is written once, under a lock, by whichever shard
+finds the set complete (:class:`~ganseg_mm.utils.output_dir.OutputDir`).
 """
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os.path as osp
 from concurrent.futures import ThreadPoolExecutor
@@ -21,22 +24,16 @@ import torch
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.gan import load_generator, make_condition, read_condition_inputs, to_uint8
-from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
+from ganseg_mm.utils.io import atomic_write_png
+from ganseg_mm.utils.output_dir import OutputDir
 from .compose_set import CITY, COMPOSE_MANIFEST
 
 MANIFEST = 'manifest.json'
+PARAMS = 'synthesize_params.json'
 
 
-def file_digest(path: str, limit: int = 1 << 26) -> str:
-    """sha256 of the first ``limit`` bytes and the size (fast fingerprint)."""
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        h.update(f.read(limit))
-    return f'{h.hexdigest()[:16]}-{osp.getsize(path)}'
-
-
-def load_pix2pixhd(config: str, checkpoint: str, device: str = 'cpu') -> Tuple[torch.nn.Module,
-                                                                            dict]:
+def load_pix2pixhd(config: str, checkpoint: str,
+                   device: str = 'cpu') -> Tuple[torch.nn.Module, dict]:
     """The trained pix2pixHD generator of ``config`` and what its input needs.
 
     Returns (generator in eval mode, dict(num_classes, use_instance,
@@ -60,16 +57,18 @@ def image_path(root: str, split: str, name: str) -> str:
     return osp.join(root, 'leftImg8bit', split, CITY, name + '_leftImg8bit.png')
 
 
-def check_manifest(root: str, fingerprint: dict) -> None:
-    """An existing manifest of another generator/composition is an error."""
-    path = osp.join(root, MANIFEST)
-    if osp.isfile(path):
-        with open(path) as f:
-            old = json.load(f).get('fingerprint')
-        if old != fingerprint:
-            raise DataValidationError(
-                f'{root}: holds a manifest of another generator or composition ({old} vs '
-                f'{fingerprint}); use another output directory')
+def output_dir(root: str) -> OutputDir:
+    return OutputDir(root, MANIFEST, PARAMS)
+
+
+def claim_root(root: str, fingerprint: dict, split: str) -> None:
+    """Record the fingerprint, or refuse one that differs from the recorded
+    (DataValidationError naming the differing key) once an image exists."""
+    od = output_dir(root)
+    man = od.read_manifest()  # a set rendered before synthesize_params.json existed
+    recorded = dict(man['fingerprint'], split=man['split']) if man else None
+    od.claim(dict(fingerprint, split=split), recorded=recorded,
+             has_work=lambda: bool(glob.glob(image_path(root, split, '*'))))
 
 
 def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
@@ -81,12 +80,18 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
     Returns dict(rendered, skipped, total, manifest) where ``manifest`` is the
     path of ``manifest.json`` once every image of the set exists (else None).
     """
-    check_manifest(root, fingerprint)
     names = _names(root, split)
     if not names:
         raise DataValidationError(f'{root}: no composed label maps under gtFine/{split}/{CITY}')
+    claim_root(root, fingerprint, split)
     mine = names[shard[0]::shard[1]]
     todo = [n for n in mine if not osp.isfile(image_path(root, split, n))]
+    # fixed batches, rendered whole if any image is missing (the others are not
+    # written again): a resumed run renders each image next to the same images
+    # as an uninterrupted one, so batched kernels round it the same way
+    missing = set(todo)
+    batches = [b for b in (mine[i:i + batch_size] for i in range(0, len(mine), batch_size))
+               if missing.intersection(b)]
     lab_dir = osp.join(root, 'gtFine', split, CITY)
 
     def load(name):
@@ -109,7 +114,7 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
             edge = torch.from_numpy(np.stack([it[3] for it in grp]))
             groups.append((grp, make_condition(lab, edge, info['num_classes'],
                                                info['ignore_index'], info['use_instance'],
-                                               source=grp[0][1])))
+                                               source=[it[1] for it in grp])))
         return groups
 
     def write(name, shape, out):
@@ -121,7 +126,6 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
 
     from mmengine.utils import ProgressBar
     bar = ProgressBar(len(todo)) if progress and todo else None
-    batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
     with ThreadPoolExecutor(2) as readers, ThreadPoolExecutor(2) as writers:
         pending = [readers.submit(load_batch, b) for b in batches[:2]]
         writes = []
@@ -131,11 +135,12 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
                 pending.append(readers.submit(load_batch, batches[bi + 2]))
             n_items = 0
             for grp, cond in groups:
-                n_items += len(grp)
                 with torch.no_grad():
                     out = gen(cond.to(device, non_blocking=True)).float().cpu()
                 for it, img in zip(grp, out):
-                    writes.append(writers.submit(write, it[0], tuple(it[4]), img))
+                    if it[0] in missing:
+                        n_items += 1
+                        writes.append(writers.submit(write, it[0], tuple(it[4]), img))
             if bar:
                 for _ in range(n_items):
                     bar.update()
@@ -143,14 +148,18 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
             w.result()
     if bar:
         print()
-    manifest = None
-    if all(osp.isfile(image_path(root, split, n)) for n in names):
-        manifest = write_manifest(root, split, names, fingerprint)
+
+    def build():
+        if not all(osp.isfile(image_path(root, split, n)) for n in names):
+            return None  # other shards still rendering
+        return manifest_dict(root, split, names, fingerprint)
+
+    done = output_dir(root).finish(build)[0] is not None
     return dict(rendered=len(todo), skipped=len(mine) - len(todo), total=len(names),
-                manifest=manifest)
+                manifest=output_dir(root).manifest_path if done else None)
 
 
-def write_manifest(root: str, split: str, names: List[str], fingerprint: dict) -> str:
+def manifest_dict(root: str, split: str, names: List[str], fingerprint: dict) -> dict:
     """``manifest.json``: per image its class pixel counts, base map, seed, pastes."""
     comp = {}
     cpath = osp.join(root, COMPOSE_MANIFEST)
@@ -169,7 +178,4 @@ def write_manifest(root: str, split: str, names: List[str], fingerprint: dict) -
         images.append(dict(name=n, img=osp.relpath(image_path(root, split, n), root),
                            class_pixels=m['class_pixels'], base=m.get('base'),
                            seed=m.get('seed'), pastes=len(m.get('pastes', []))))
-    path = osp.join(root, MANIFEST)
-    atomic_write_text(path, json.dumps(dict(fingerprint=fingerprint, split=split,
-                                            images=images), indent=1))
-    return path
+    return dict(fingerprint=fingerprint, split=split, images=images)

@@ -1,7 +1,9 @@
-"""What the tools share: config loading, one bad-input exit, shard arguments."""
+"""What the tools share: config loading, one bad-input exit, argparse types for
+shard and numeric arguments (a bad value is a usage error, exit 2)."""
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import os.path as osp
 import sys
@@ -83,6 +85,44 @@ def shard_arg(text: str) -> Tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise argparse.ArgumentTypeError(f'must be i/n with 0 <= i < n, got {text!r}')
     return i, n
+
+
+def _number(text: str, kind: type, ok: Callable, expects: str):
+    """``kind(text)`` if ``ok`` of it, else an argparse usage error naming ``expects``."""
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or (kind is float and not math.isfinite(value)) or not ok(value):
+        raise argparse.ArgumentTypeError(f'must be {expects}, got {text!r}')
+    return value
+
+
+def positive_int(text: str) -> int:
+    """argparse ``type`` for counts and sizes: an integer >= 1."""
+    return _number(text, int, lambda v: v >= 1, 'an integer >= 1')
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse ``type`` for ids, seeds of numpy generators, minimum counts: an integer >= 0."""
+    return _number(text, int, lambda v: v >= 0, 'an integer >= 0')
+
+
+def positive_float(text: str) -> float:
+    """argparse ``type`` for scales and factors: a finite number > 0."""
+    return _number(text, float, lambda v: v > 0, 'a number > 0')
+
+
+def positive_fraction(text: str) -> float:
+    """argparse ``type`` for a share that cannot be empty (top fraction,
+    truncation psi): a number in (0, 1]."""
+    return _number(text, float, lambda v: 0 < v <= 1, 'a number in (0, 1]')
+
+
+def fraction_below_one(text: str) -> float:
+    """argparse ``type`` for a share that may be empty but not all (e.g. the
+    fraction of images dropped): a number in [0, 1)."""
+    return _number(text, float, lambda v: 0 <= v < 1, 'a number in [0, 1)')
 
 
 def resolve_shard(shard: Optional[Tuple[int, int]]) -> Tuple[int, int]:

@@ -1,20 +1,91 @@
-"""The GAN side's shared API: loading a generator, label map -> condition, images.
+"""The GAN side's shared API: checkpoints, loading a generator, label map ->
+condition, images.
 
 Used by GAN-augmentation synthesis (offline and online), its analysis, the
-pix2pixHD data preprocessor and sample-grid hook, and DatasetGAN. mmagic is
-imported only inside :func:`load_generator`, so importing this module costs
-nothing for users of CEGU or UDA.
+pix2pixHD data preprocessor and sample-grid hook, and DatasetGAN. Every tool
+that reads a checkpoint (also ``tools/test.py`` and the segmenter of
+``annotate_with_segmenter.py``) reads it with :func:`read_checkpoint` and
+checks it with :func:`check_state_dict`, so a missing, corrupt or foreign file
+is one :class:`DataValidationError` naming it. mmagic is imported only inside
+:func:`load_generator`, so importing this module costs nothing for users of
+CEGU or UDA.
 """
 from __future__ import annotations
 
 import os.path as osp
-from typing import Optional, Sequence
+import re
+from typing import Mapping, Optional, Sequence
 
 import numpy as np
 import torch
 
 from .errors import DataValidationError
 from .labels import check_label_ids, read_instances, read_label
+
+
+def read_checkpoint(path: str) -> dict:
+    """The state dict of the checkpoint file ``path``, on the CPU.
+
+    Read with mmengine's public :class:`~mmengine.runner.CheckpointLoader`;
+    the state dict is the file's ``state_dict`` (a bare state dict is taken as
+    is), with a leading ``module.`` stripped from its keys as mmengine's
+    ``load_checkpoint`` does by default.
+
+    Raises:
+        DataValidationError: Naming ``path``: not found, unreadable (random
+            bytes, truncated, not a torch file) or holding no state dict.
+    """
+    from mmengine.runner import CheckpointLoader
+    if not osp.isfile(path):
+        raise DataValidationError(f'{path}: checkpoint not found')
+    try:
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu')
+    except Exception as e:  # noqa: BLE001  (corrupt, truncated or not a torch file)
+        raise DataValidationError(f'{path}: not a readable checkpoint '
+                                  f'({type(e).__name__})') from None
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, Mapping) else None
+    if not isinstance(state, Mapping) or not any(torch.is_tensor(v) for v in state.values()):
+        raise DataValidationError(f'{path}: not a checkpoint (no state_dict of tensors)')
+    return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+
+
+def _shape(v) -> Optional[tuple]:
+    """A tensor's shape; a shape as is; None for anything else."""
+    if hasattr(v, 'shape'):
+        return tuple(v.shape)
+    return tuple(v) if isinstance(v, (tuple, list)) else None
+
+
+def check_state_dict(state: Mapping, expected: Mapping, path: str, what: str,
+                     allow_unexpected: bool = False) -> None:
+    """Check that the state dict ``state`` of checkpoint ``path`` fits a model
+    whose state dict is ``expected`` (values: tensors or shapes).
+
+    A checkpoint fits when it has every expected key (BN's
+    ``num_batches_tracked`` aside, as mmengine) with the same shape and, unless
+    ``allow_unexpected`` (e.g. a segmenter checkpoint carrying a UDA teacher),
+    no other key.
+
+    Raises:
+        DataValidationError: ``<path>: does not fit <what>: ...`` with the
+            number of missing, unexpected and reshaped keys and a few examples.
+    """
+    missing = [k for k in expected if k not in state and not k.endswith('num_batches_tracked')]
+    unexpected = [] if allow_unexpected else [k for k in state if k not in expected]
+    reshaped = [f'{k} {_shape(state[k])} vs {_shape(expected[k])}'
+                for k in expected if k in state and _shape(state[k]) != _shape(expected[k])]
+    parts = [f'{kind}: {len(keys)} (e.g. {", ".join(keys[:2])})' for kind, keys in (
+        ('missing keys', missing), ('unexpected keys', unexpected),
+        ('keys of another shape (file vs model)', reshaped)) if keys]
+    if parts:
+        raise DataValidationError(f'{path}: does not fit {what}: {"; ".join(parts)}'[:600])
+
+
+def load_state_dict_checked(module: torch.nn.Module, state: Mapping, path: str, what: str,
+                            allow_unexpected: bool = False) -> None:
+    """:func:`check_state_dict` against ``module``, then load ``state`` into it."""
+    check_state_dict(state, module.state_dict(), path, what, allow_unexpected)
+    module.load_state_dict(state, strict=False)  # checked above, BN counters aside
 
 
 def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[str] = (
@@ -26,7 +97,7 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
     imports. The generator is built in mmagic's scope through a scoped
     default-scope context (the process-wide default scope, e.g. mmseg's inside
     a dataloader worker, is left untouched) and the checkpoint is read with
-    mmengine's public :class:`~mmengine.runner.CheckpointLoader`.
+    :func:`read_checkpoint`.
 
     Args:
         config (str): mmagic GAN config (pix2pixHD, StyleGAN2, ...).
@@ -47,7 +118,6 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
     """
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
-    from mmengine.runner import CheckpointLoader
 
     import mmagic.models  # noqa: F401  (registers mmagic's networks)
     from mmagic.registry import MODELS
@@ -56,14 +126,7 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
     with DefaultScope.overwrite_default_scope('mmagic'):
         gen = MODELS.build(Config.fromfile(config).model.generator)
     if checkpoint is not None:
-        if not osp.isfile(checkpoint):
-            raise DataValidationError(f'{checkpoint}: checkpoint not found')
-        try:
-            ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-        except Exception as e:  # noqa: BLE001  (corrupt or not a torch file)
-            raise DataValidationError(f'{checkpoint}: not a readable checkpoint '
-                                      f'({type(e).__name__})') from None
-        state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else {}
+        state = read_checkpoint(checkpoint)
         for p in prefixes:
             sub = {k[len(p):]: v for k, v in state.items() if k.startswith(p)}
             if sub:
@@ -71,13 +134,8 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
         else:
             raise DataValidationError(f'{checkpoint}: no generator weights (keys '
                                       f'{list(prefixes)}*) in this checkpoint')
-        try:
-            gen.load_state_dict(sub, strict=True)
-        except RuntimeError as e:
-            detail = ' '.join(str(e).split())[:300]
-            raise DataValidationError(f'{checkpoint}: does not fit the generator of '
-                                      f'{config} (wrong class count or wrong architecture: '
-                                      f'{detail})') from None
+        load_state_dict_checked(gen, sub, checkpoint, f'the generator of {config} (wrong '
+                                'class count or wrong architecture)')
     return gen.to(device).eval().requires_grad_(False)
 
 
@@ -95,17 +153,24 @@ def instance_boundary(inst: np.ndarray) -> np.ndarray:
 
 def make_condition(label: torch.Tensor, edge: Optional[torch.Tensor], num_classes: int,
                    ignore_index: int = 255, use_instance: bool = True,
-                   source: str = 'label map') -> torch.Tensor:
+                   source: str | Sequence[str] = 'label map') -> torch.Tensor:
     """(N, H, W) trainIds [+ (N, H, W) edges] -> (N, C+1[+1], H, W) float condition.
 
     Ids in ``[0, num_classes)`` are one-hot; ``ignore_index`` lights the extra
     "ignore" channel (pix2pixHD's input: one-hot label + instance boundaries);
-    any other id raises :class:`DataValidationError` naming ``source``.
+    any other id raises :class:`DataValidationError` naming the bad map's
+    ``source``: one name for the whole batch, or one per map (the first bad
+    map of the batch is named).
     """
     label = label.long()
     bad = ((label < 0) | (label >= num_classes)) & (label != ignore_index)
-    if bool(bad.any()):  # one host sync; the ids are gathered only for the message
-        check_label_ids(label[bad].unique().cpu().numpy(), num_classes, ignore_index, source)
+    if bool(bad.any()):  # one host sync; the bad map is searched only on failure
+        names = [source] * len(label) if isinstance(source, str) else list(source)
+        if len(names) != len(label):
+            raise ValueError(f'make_condition: {len(names)} sources for {len(label)} maps')
+        i = int(bad.flatten(1).any(1).nonzero()[0])
+        check_label_ids(label[i][bad[i]].unique().cpu().numpy(), num_classes, ignore_index,
+                        names[i])
     idx = torch.where(label == ignore_index, torch.full_like(label, num_classes), label)
     n, h, w = label.shape
     # written in place (no int64 one-hot, permute copy or concatenation)

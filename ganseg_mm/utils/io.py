@@ -2,7 +2,9 @@
 
 Everything ganseg_mm writes for users (datasets, manifests, plots) goes through
 here: the data is written to a temporary file in the same directory and moved
-into place with ``os.replace``, which is atomic on POSIX file systems.
+into place with ``os.replace``, which is atomic on POSIX file systems. A
+killed process may leave the temporary file, ``.<name>XXXXXXXX.tmp``;
+:func:`ganseg_mm.utils.output_dir.remove_partial_files` clears them.
 """
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import tempfile
 
 import cv2
 import numpy as np
+
+TMP_SUFFIX = '.tmp'  # temporary files are '.' + the target's name + random + this
 
 
 def _umask() -> int:
@@ -23,7 +27,7 @@ def _umask() -> int:
 def atomic_write_bytes(path: str, data: bytes) -> None:
     d = osp.dirname(osp.abspath(path))
     os.makedirs(d, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=d, prefix='.' + osp.basename(path), suffix='.tmp')
+    fd, tmp = tempfile.mkstemp(dir=d, prefix='.' + osp.basename(path), suffix=TMP_SUFFIX)
     try:
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp's 0600 would hide outputs from the group
         with os.fdopen(fd, 'wb') as f:

@@ -8,7 +8,7 @@ import pytest
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.ganaug.class_repository import (ClassRepository, build_repository,
-                                                  extract_regions, load_regions)
+                                               extract_regions, load_regions)
 from tests.test_ganaug.ganaug_helpers import demo_files
 
 NAMES = [f'c{i}' for i in range(19)]
@@ -60,7 +60,7 @@ def test_build_is_deterministic_resumable_and_complete(tiny_demo_root, tmp_path)
 
 def test_bad_inputs(demo_copy, tmp_path):
     files = demo_files(demo_copy)
-    with pytest.raises(DataValidationError, match='other parameters or sources'):
+    with pytest.raises(DataValidationError, match=r'made with other parameters \(sources: '):
         build_repository(files[:2], str(tmp_path / 'r'), NAMES, progress=False)
         build_repository(files[:3], str(tmp_path / 'r'), NAMES, progress=False)
     bad = files[1][1]

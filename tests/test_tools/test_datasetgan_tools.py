@@ -11,6 +11,7 @@ import torch
 
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+CS = ['--classes', 'cityscapes']  # import_annotations needs the annotation classes
 
 
 def tool(name, sub='datasetgan'):
@@ -65,7 +66,7 @@ def test_import_png_and_labelme(samples, tmp_path):
         json.dump(dict(imageHeight=16, imageWidth=16, shapes=[
             dict(label='sky', points=[[0, 0], [15, 0], [15, 7], [0, 7]])]), f)
     out = str(tmp_path / 'ann')
-    assert tool('import_annotations').main([samples, src, out]) == 0
+    assert tool('import_annotations').main([samples, src, out, *CS]) == 0
     assert (cv2.imread(osp.join(out, 'sample_00000.png'), 0) == 3).all()
     m = cv2.imread(osp.join(out, 'sample_00001.png'), 0)
     assert (m[:8] == 10).all() and (m[8:] == 255).all()  # sky = trainId 10
@@ -79,13 +80,13 @@ def test_import_png_and_labelme(samples, tmp_path):
 def test_import_bad_masks(samples, tmp_path, capsys, mask, pattern):
     src = _masks(str(tmp_path / 'src'), {'sample_00000': mask})
     out = str(tmp_path / 'ann')
-    _error(capsys, tool('import_annotations').main([samples, src, out]), pattern)
+    _error(capsys, tool('import_annotations').main([samples, src, out, *CS]), pattern)
     assert not osp.exists(out)  # nothing written when a file is bad
 
 
 def test_import_annotation_without_sample(samples, tmp_path, capsys):
     src = _masks(str(tmp_path / 'src'), {'sample_00007': np.zeros((16, 16), np.uint8)})
-    _error(capsys, tool('import_annotations').main([samples, src, str(tmp_path / 'a')]),
+    _error(capsys, tool('import_annotations').main([samples, src, str(tmp_path / 'a'), *CS]),
            'no generated sample sample_00007 .* \\(3 samples\\)')
 
 
@@ -95,7 +96,7 @@ def test_import_labelme_unknown_class(samples, tmp_path, capsys):
     with open(osp.join(src, 'sample_00000.json'), 'w') as f:
         json.dump(dict(imageHeight=16, imageWidth=16, shapes=[
             dict(label='dragon', points=[[0, 0], [5, 0], [5, 5]])]), f)
-    _error(capsys, tool('import_annotations').main([samples, src, str(tmp_path / 'a')]),
+    _error(capsys, tool('import_annotations').main([samples, src, str(tmp_path / 'a'), *CS]),
            "unknown class label 'dragon'")
 
 
@@ -119,7 +120,7 @@ train_cfg = dict(max_iters=2, val_interval=2)
 def test_train_with_latents_of_another_generator(tiny_gan, samples, tmp_path, capsys):  # noqa
     src = _masks(str(tmp_path / 'src'), {'sample_00000': np.zeros((16, 16), np.uint8)})
     ann = str(tmp_path / 'ann')
-    assert tool('import_annotations').main([samples, src, ann]) == 0
+    assert tool('import_annotations').main([samples, src, ann, *CS]) == 0
     other = str(tmp_path / 'other_gan.py')
     with open(tiny_gan[0]) as f:
         text = f.read().replace('style_channels=16', 'style_channels=32')
@@ -160,4 +161,4 @@ def test_annotate_with_segmenter(samples, tmp_path):
         [seg_cfg, ckpt, samples, out, '--num', '2']) == 0
     m = cv2.imread(osp.join(out, 'sample_00001.png'), cv2.IMREAD_UNCHANGED)
     assert m.shape == (16, 16) and m.max() < 19
-    assert tool('import_annotations').main([samples, out, str(tmp_path / 'ann')]) == 0
+    assert tool('import_annotations').main([samples, out, str(tmp_path / 'ann'), *CS]) == 0

@@ -142,7 +142,7 @@ def test_bad_inputs_exit_2_and_keep_work(composed, tiny_demo_root, tmp_path, cap
     ckpt['meta']['iter'] = 100  # same architecture, another training state
     other = str(tmp_path / 'other.pth')
     torch.save(ckpt, other)
-    assert 'holds a manifest of another generator' in err(
+    assert 'made with other parameters (generator: ' in err(
         synth([GAN_DEMO, other, '--root', out]))
     assert {p: os.path.getmtime(p) for p in _images(out)} == before  # nothing lost
     # corrupt label map among missing images: error names it, finished images stay

@@ -9,7 +9,8 @@ segmenter does it: each square sample is resized to ``--scale`` (w x h; the
 demo StyleGAN2 squeezed 256x128 scenes to a square, this undoes it), segmented,
 and the labels resized back (nearest). The PNG masks in OUT_DIR then go
 through ``import_annotations.py`` exactly as human masks would.
-SEG_CHECKPOINT may be a work dir (its last_checkpoint is used).
+SEG_CHECKPOINT may be a work dir (its last_checkpoint is used); a missing, corrupt
+or foreign checkpoint exits 2 with one ``error:`` line naming it.
 """
 import argparse
 import os.path as osp
@@ -19,7 +20,18 @@ import cv2
 import numpy as np
 
 from ganseg_mm.utils.errors import DataValidationError
-from ganseg_mm.utils.cli import run_tool
+from ganseg_mm.utils.cli import positive_int, run_tool
+
+
+def scale_arg(text: str) -> tuple:
+    """argparse ``type`` of ``--scale``: ``WxH``, both >= 1."""
+    parts = text.lower().split('x')
+    try:
+        if len(parts) == 2:
+            return tuple(positive_int(v) for v in parts)
+    except argparse.ArgumentTypeError:
+        pass
+    raise argparse.ArgumentTypeError(f'must be WxH with W, H >= 1, got {text!r}')
 
 
 def parse_args(argv=None):
@@ -28,8 +40,8 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='its checkpoint or work dir')
     p.add_argument('samples_dir', help='output of generate_samples.py')
     p.add_argument('out_dir', help='where the PNG masks go')
-    p.add_argument('--num', type=int, default=16, help='first N samples are annotated')
-    p.add_argument('--scale', default='256x128', help='segmenter input w x h')
+    p.add_argument('--num', type=positive_int, default=16, help='first N samples are annotated')
+    p.add_argument('--scale', type=scale_arg, default='256x128', help='segmenter input w x h')
     return p.parse_args(argv)
 
 
@@ -39,15 +51,20 @@ def annotate(args):
 
     from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
     from ganseg_mm.datasetgan.interpreter import resolve_checkpoint
+    from ganseg_mm.utils.gan import load_state_dict_checked, read_checkpoint
     from ganseg_mm.utils.io import atomic_write_png
-    try:
-        w, h = (int(v) for v in args.scale.lower().split('x'))
-    except ValueError:
-        raise ValueError(f'--scale must be WxH, got {args.scale!r}') from None
-    model = init_model(args.config, resolve_checkpoint(args.checkpoint), device='cpu')
-    # inference has no ground truth: drop the label loading/checking steps
-    model.cfg.test_pipeline = [t for t in model.cfg.test_pipeline
-                               if t['type'] not in ('LoadAnnotations', 'CheckSegMap')]
+    w, h = args.scale
+    checkpoint = resolve_checkpoint(args.checkpoint)
+    state = read_checkpoint(checkpoint)  # missing, corrupt, foreign: one error line
+    model = init_model(args.config, None, device='cpu')
+    # a UDA checkpoint may carry its EMA teacher: extra keys are not an error (as in test.py)
+    load_state_dict_checked(model, state, checkpoint, f'the segmenter of {args.config}',
+                            allow_unexpected=True)
+    # inference has no ground truth: drop the label loading/checking steps (mmseg's
+    # and ganseg_mm's checked ones, with or without a scope prefix)
+    model.cfg.test_pipeline = [
+        t for t in model.cfg.test_pipeline if t['type'].split('.')[-1] not in (
+            'LoadAnnotations', 'CheckedLoadAnnotations', 'CheckSegMap')]
     for i in range(args.num):
         path = osp.join(args.samples_dir, 'images', sample_name(i) + '.png')
         img = cv2.imread(path)

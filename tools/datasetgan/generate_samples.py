@@ -5,7 +5,8 @@
 
 Writes OUT_DIR/latents.pt (W latents and the generator they belong to),
 OUT_DIR/images/sample_XXXXX.png (annotate these) and OUT_DIR/grid.png.
-Bad input exits with status 2 and one ``error:`` line.
+Bad input (a missing, corrupt or foreign checkpoint, ...) exits with status 2
+and one ``error:`` line; impossible numbers are usage errors (also exit 2).
 """
 import argparse
 import os.path as osp
@@ -13,7 +14,7 @@ import sys
 
 import numpy as np
 
-from ganseg_mm.utils.cli import run_tool
+from ganseg_mm.utils.cli import positive_fraction, positive_int, run_tool
 from ganseg_mm.utils.io import atomic_write_png
 
 
@@ -22,10 +23,10 @@ def parse_args(argv=None):
     p.add_argument('gan_config', help='mmagic StyleGAN2 config')
     p.add_argument('gan_checkpoint', help='its checkpoint (tools/train.py output)')
     p.add_argument('out_dir')
-    p.add_argument('--num', type=int, default=16, help='images to annotate')
+    p.add_argument('--num', type=positive_int, default=16, help='images to annotate')
     p.add_argument('--seed', type=int, default=0, help='image i uses seed + i')
-    p.add_argument('--truncation', type=float, default=0.7, help='psi in (0, 1]')
-    p.add_argument('--grid-cols', type=int, default=8)
+    p.add_argument('--truncation', type=positive_fraction, default=0.7, help='psi in (0, 1]')
+    p.add_argument('--grid-cols', type=positive_int, default=8)
     p.add_argument('--no-ema', action='store_true',
                    help="use the raw generator, not mmagic's EMA copy (short runs: the EMA, "
                    'momentum 2e-4, is still close to the initial weights); the interpreter '
@@ -52,8 +53,6 @@ def generate(args):
     from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
     from ganseg_mm.datasetgan.generation import mean_latent, sample_w
     from ganseg_mm.utils.gan import load_generator, to_uint8
-    if args.num < 1:
-        raise ValueError(f'--num must be >= 1, got {args.num}')
     prefixes = ([] if args.no_ema else ['generator_ema.module.']) + ['generator.']
     gen = load_generator(args.gan_config, args.gan_checkpoint, prefixes)
     mean_w = mean_latent(gen) if args.truncation < 1 else None

@@ -11,19 +11,26 @@ pixels; distance to the target before/after). Deterministic; rerun completes.
 """
 import argparse
 import json
+import math
 import sys
 
-from ganseg_mm.utils.cli import add_dataset_split_args, run_tool
+from ganseg_mm.utils.cli import (add_dataset_split_args, nonnegative_int, positive_float,
+                                 positive_int, run_tool)
 
 
 def parse_target(text):
     if text in ('sqrt', 'inverse'):
         return text
     try:
-        return {int(k): float(v) for k, v in json.loads(text).items()}
-    except (ValueError, AttributeError):
+        factors = {int(k): float(v) for k, v in json.loads(text).items()}
+    except (ValueError, AttributeError, TypeError):
+        factors = None
+    if factors is None or any(c < 0 or not (math.isfinite(f) and f >= 0)
+                              for c, f in factors.items()):
         raise argparse.ArgumentTypeError(
-            f"--target must be sqrt, inverse or a JSON dict of class factors, got {text!r}")
+            "must be sqrt, inverse or a JSON dict of class ids >= 0 to factors >= 0, "
+            f"got {text!r}")
+    return factors
 
 
 def parse_args(argv=None):
@@ -31,13 +38,19 @@ def parse_args(argv=None):
     add_dataset_split_args(p)
     p.add_argument('--repo', required=True, help='directory from tools/ganaug/extract_classes.py')
     p.add_argument('--out', required=True, help='root of the synthetic dataset')
-    p.add_argument('--num', type=int, default=100, help='number of composed maps')
+    p.add_argument('--num', type=positive_int, default=100, help='number of composed maps')
     p.add_argument('--target', type=parse_target, default='sqrt')
-    p.add_argument('--classes', type=int, nargs='+', help='classes that may be pasted')
-    p.add_argument('--pastes', type=int, nargs=2, default=(2, 6), metavar=('MIN', 'MAX'))
-    p.add_argument('--scale-range', type=float, nargs=2, default=(0.8, 1.25))
-    p.add_argument('--seed', type=int, default=0)
-    return p.parse_args(argv)
+    p.add_argument('--classes', type=nonnegative_int, nargs='+',
+                   help='classes that may be pasted')
+    p.add_argument('--pastes', type=nonnegative_int, nargs=2, default=(2, 6),
+                   metavar=('MIN', 'MAX'))
+    p.add_argument('--scale-range', type=positive_float, nargs=2, default=(0.8, 1.25))
+    p.add_argument('--seed', type=nonnegative_int, default=0, help="numpy's seeds are >= 0")
+    args = p.parse_args(argv)
+    for name, (lo, hi) in (('--pastes', args.pastes), ('--scale-range', args.scale_range)):
+        if lo > hi:
+            p.error(f'argument {name}: must be MIN <= MAX, got {lo} {hi}')
+    return args
 
 
 def main(argv=None) -> int:

@@ -11,14 +11,15 @@ import argparse
 import json
 import sys
 
-from ganseg_mm.utils.cli import add_dataset_split_args, run_tool
+from ganseg_mm.utils.cli import add_dataset_split_args, positive_int, run_tool
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     add_dataset_split_args(p)
     p.add_argument('--out', required=True, help='repository directory')
-    p.add_argument('--min-area', type=int, default=16, help='smallest region kept (pixels)')
+    p.add_argument('--min-area', type=positive_int, default=16,
+                   help='smallest region kept (pixels)')
     return p.parse_args(argv)
 
 

@@ -17,7 +17,7 @@ import os
 import os.path as osp
 import sys
 
-from ganseg_mm.utils.cli import resolve_shard, run_tool, shard_arg
+from ganseg_mm.utils.cli import positive_int, resolve_shard, run_tool, shard_arg
 
 
 def parse_args(argv=None):
@@ -26,8 +26,8 @@ def parse_args(argv=None):
     p.add_argument('checkpoint', help='checkpoint written by tools/train.py')
     p.add_argument('--root', required=True, help='synthetic dataset root')
     p.add_argument('--split', default='train')
-    p.add_argument('--batch-size', type=int, default=8)
-    p.add_argument('--size', type=int, nargs=2, metavar=('H', 'W'),
+    p.add_argument('--batch-size', type=positive_int, default=8)
+    p.add_argument('--size', type=positive_int, nargs=2, metavar=('H', 'W'),
                    help='render at this size (e.g. the GAN training size) and resize the '
                    'image back to the label size')
     p.add_argument('--shard', type=shard_arg,
@@ -40,7 +40,8 @@ def parse_args(argv=None):
 def main(argv=None) -> int:
     args = parse_args(argv)
     from ganseg_mm.ganaug.compose_set import COMPOSE_MANIFEST
-    from ganseg_mm.ganaug.renderer import file_digest, load_pix2pixhd, render_set
+    from ganseg_mm.ganaug.renderer import load_pix2pixhd, render_set
+    from ganseg_mm.utils.output_dir import file_digest
     shard = resolve_shard(args.shard)
     device = args.device
     if device == 'cuda' and 'LOCAL_RANK' in os.environ:

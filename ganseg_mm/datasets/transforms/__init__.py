@@ -1,10 +1,12 @@
 """Data transforms registered in mmseg's TRANSFORMS."""
 from .check_seg_map import CheckSegMap
 from .formatting import PackLabelImagePair
-from .loading import LoadInstanceBoundary, RenderImageFromLabel
+from .loading import (CheckedLoadAnnotations, CheckedLoadImageFromFile, LoadInstanceBoundary,
+                      RenderImageFromLabel)
 from .paired_views import PackUDAInputs, PhotometricRandAugment, RandomGaussianBlur, StrongView
 
 __all__ = [
-    'CheckSegMap', 'LoadInstanceBoundary', 'PackLabelImagePair', 'PackUDAInputs',
-    'PhotometricRandAugment', 'RandomGaussianBlur', 'RenderImageFromLabel', 'StrongView'
+    'CheckedLoadAnnotations', 'CheckedLoadImageFromFile', 'CheckSegMap', 'LoadInstanceBoundary',
+    'PackLabelImagePair', 'PackUDAInputs', 'PhotometricRandAugment', 'RandomGaussianBlur',
+    'RenderImageFromLabel', 'StrongView'
 ]

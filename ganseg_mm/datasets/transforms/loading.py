@@ -1,17 +1,73 @@
-"""Loading transforms of GAN augmentation: pix2pixHD's instance boundaries and
-images rendered on the fly from label maps (registered in mmseg's TRANSFORMS)."""
+"""Loading transforms (registered in mmseg's TRANSFORMS): mmcv's image and
+mmseg's label loaders that name the file they cannot read; for GAN
+augmentation, pix2pixHD's instance boundaries and images rendered on the fly
+from label maps."""
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 import numpy as np
 import torch
-from mmcv.transforms import BaseTransform
+from mmcv.transforms import BaseTransform, LoadImageFromFile
+from mmseg.datasets.transforms import LoadAnnotations
 from mmseg.registry import TRANSFORMS
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.gan import instance_boundary, make_condition, read_condition_inputs, to_uint8
 from ganseg_mm.utils.labels import instance_path, read_instances
+
+# pipeline ``type`` names (scope prefix dropped) of the steps that load images
+# and label maps: what wrappers replace or drop
+IMAGE_LOADERS = ('LoadImageFromFile', 'CheckedLoadImageFromFile')
+LABEL_LOADERS = ('LoadAnnotations', 'CheckedLoadAnnotations', 'LoadBiomedicalAnnotation',
+                 'LoadDepthAnnotation')
+
+
+def step_name(step: dict) -> str:
+    """A pipeline step's transform name without its registry scope."""
+    return str(step.get('type')).split('.')[-1]
+
+
+class _NamesUnreadableFile:
+    """Turns a failure to read or decode the file at ``results[path_key]`` into
+    a :class:`DataValidationError` naming it. mmseg's label loader reports a
+    truncated PNG as PIL's bare "image file is truncated", and mmcv's image
+    loader as an assertion, both as a traceback out of a dataloader worker."""
+
+    path_key = ''
+
+    def transform(self, results: dict) -> Optional[dict]:
+        try:
+            return super().transform(results)
+        except DataValidationError:
+            raise
+        # PIL: OSError (truncated, unidentified), SyntaxError (broken chunks);
+        # mmcv: AssertionError (cv2 decoded nothing); numpy: ValueError
+        except (OSError, SyntaxError, AssertionError, ValueError) as e:
+            path = results.get(self.path_key, '<unknown file>')
+            detail = str(e).splitlines()[0] if str(e) else ''
+            if path in detail or '<_io.' in detail:  # PIL read from bytes: no name
+                detail = ''
+            why = 'missing' if isinstance(e, FileNotFoundError) else \
+                f'cannot decode it ({type(e).__name__}{": " * bool(detail)}{detail})'
+            raise DataValidationError(f'{path}: {why}') from None
+
+
+@TRANSFORMS.register_module()
+class CheckedLoadImageFromFile(_NamesUnreadableFile, LoadImageFromFile):
+    """mmcv's ``LoadImageFromFile`` (same arguments) whose read errors name the
+    image file (:class:`DataValidationError`: one line, exit 2 in the tools)."""
+
+    path_key = 'img_path'
+
+
+@TRANSFORMS.register_module()
+class CheckedLoadAnnotations(_NamesUnreadableFile, LoadAnnotations):
+    """mmseg's ``LoadAnnotations`` (same arguments) whose read errors name the
+    label file; put :class:`CheckSegMap` after it for ids and sizes."""
+
+    path_key = 'seg_map_path'
 
 
 @TRANSFORMS.register_module()

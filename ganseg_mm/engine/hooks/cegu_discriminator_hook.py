@@ -49,8 +49,9 @@ class CEGUDiscriminatorHook(Hook):
 
     Args:
         discriminator (dict): Config of the discriminator, e.g.
-            ``dict(type='PixelDiscriminator', in_channels=19)``; ``in_channels``
-            must equal ``num_classes`` (+3 with ``with_image``).
+            ``dict(type='PixelDiscriminator')``. Its ``in_channels``, when
+            unset or None, is inferred: the segmentor's ``num_classes`` (+3
+            with ``with_image``); an explicit value must equal that.
         optim_wrapper (dict): Its optimizer wrapper config. Defaults to Adam
             lr 1e-4, betas (0.9, 0.99) (AdvSemiSeg). The segmentor's ``--amp``
             does not reach the discriminator, which runs in fp32 unless this is
@@ -128,15 +129,19 @@ class CEGUDiscriminatorHook(Hook):
             self.log_interval = loggers[0].interval if loggers else 50
 
     def build_discriminator(self, num_classes: int, device) -> None:
-        """Build the discriminator, its optimizer wrapper and the shared context."""
-        self.discriminator = MODELS.build(self.discriminator_cfg)
+        """Build the discriminator (``in_channels`` inferred when unset), its
+        optimizer wrapper and the shared context."""
+        cfg = copy.deepcopy(self.discriminator_cfg)
         expected = num_classes + (3 if self.with_image else 0)
-        got = getattr(self.discriminator, 'in_channels', expected)
-        if got != expected:
+        got = cfg.get('in_channels')
+        if got is None:
+            cfg['in_channels'] = expected
+        elif got != expected:  # a config error, reported like the other hook arguments
             raise ValueError(
                 f'CEGU discriminator in_channels={got}, but the segmentor has '
                 f'num_classes={num_classes}' + (' (+3 image channels)' if self.with_image else '')
-                + f': set in_channels={expected}')
+                + f': set in_channels={expected} or leave it unset (inferred)')
+        self.discriminator = MODELS.build(cfg)
         self.discriminator.to(device)
         self.discriminator.requires_grad_(False)  # frozen except in its own step
         self.optim_wrapper = build_optim_wrapper(self.discriminator, self.optim_wrapper_cfg)

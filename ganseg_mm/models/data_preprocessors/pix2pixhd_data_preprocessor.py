@@ -6,9 +6,7 @@ from mmengine.model import BaseDataPreprocessor
 
 from mmagic.registry import MODELS
 
-from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.utils.gan import make_condition
-from ganseg_mm.utils.labels import check_label_ids
 
 
 @MODELS.register_module()
@@ -38,15 +36,16 @@ class Pix2PixHDDataPreprocessor(BaseDataPreprocessor):
         label = torch.stack([x['label'][0] for x in inputs])
         edge = torch.stack([x['edge'][0] for x in inputs])
         samples = data.get('data_samples')
-        try:  # one check of the whole batch on the normal path
-            cond = make_condition(label, edge, self.num_classes, self.ignore_index,
-                                  self.use_instance)
-        except DataValidationError:  # name the bad file, not the batch
-            for lab, sample in zip(label, samples or []):
-                check_label_ids(lab.unique().cpu().numpy(), self.num_classes,
-                                self.ignore_index, str(sample.metainfo.get('seg_map_path')))
-            raise
+        cond = make_condition(label, edge, self.num_classes, self.ignore_index,
+                              self.use_instance, source=_sources(samples, len(label)))
         out = dict(cond=cond, label=label)
         if 'img' in inputs[0]:
             out['img'] = torch.stack([x['img'] for x in inputs]).float() / 127.5 - 1.
         return dict(inputs=out, data_samples=samples)
+
+
+def _sources(samples, n: int) -> list:
+    """What names each map of a batch in an error: its label file, else its place."""
+    metas = [s.metainfo for s in samples] if samples else [{}] * n
+    return [str(m.get('seg_map_path', f'label map {i} of the batch'))
+            for i, m in enumerate(metas)]

@@ -301,8 +301,10 @@ def test_with_image_feeds_the_normalized_image_to_the_discriminator(tiny_demo_ro
     assert img.abs().max() > 1.0  # normalized pixels, not probabilities
     assert hook.context.image.shape[1] == 3
     cfg = _cfg(CEGU_DEMO, tiny_demo_root, str(tmp_path / 'b'), iters=1)
-    cfg.custom_hooks[1].with_image = True  # but in_channels stays 19
-    with pytest.raises(ValueError, match=r'num_classes=19 \(\+3 image channels\): set in_channels=22'):
+    cfg.custom_hooks[1].with_image = True
+    cfg.custom_hooks[1].discriminator.in_channels = 19  # explicit and without the image
+    with pytest.raises(ValueError,
+                       match=r'num_classes=19 \(\+3 image channels\): set in_channels=22'):
         Runner.from_cfg(cfg).train()
 
 
