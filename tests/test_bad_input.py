@@ -142,7 +142,8 @@ def _train(config, root, work_dir, *opts, workers=2, train_ds='train_dataloader.
     o = []
     for d in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         o += [f'{d}.num_workers={workers}', f'{d}.persistent_workers={workers > 0}']
-    o += [f'{d}.data_root={root}/' for d in (train_ds, 'val_dataloader.dataset')]
+    datasets_read = (train_ds, 'val_dataloader.dataset', 'test_dataloader.dataset')
+    o += [f'{d}.data_root={root}/' for d in datasets_read]
     o += ['train_cfg.max_iters=2', 'train_cfg.val_interval=2',
           'default_hooks.checkpoint.interval=2', *opts]
     return subprocess.run([sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
