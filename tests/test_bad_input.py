@@ -5,7 +5,9 @@ combined; Cityscapes and demo) loads its labeled data through the checked
 loaders and ``CheckSegMap``, and its pre-flight check names an image whose
 label map is missing. End to end, ``tools/train.py`` turns a truncated label
 PNG or image met inside a dataloader worker, and a wrong ``seg_map_suffix``,
-into one ``error:`` line naming the file, exit status 2.
+into one ``error:`` line naming the file, exit status 2. Config settings that
+cannot work (class counts that disagree, a CEGU discriminator for another
+class count, contradicting UDA settings) end the same way, naming the setting.
 """
 import glob
 import os
@@ -19,10 +21,11 @@ import pytest
 from mmengine.config import Config
 
 from ganseg_mm.datasets import check_data_cfgs
+from ganseg_mm.datasets.checks import check_class_counts
 from ganseg_mm.datasets.transforms import CheckedLoadAnnotations, CheckedLoadImageFromFile
 from ganseg_mm.datasets.transforms.loading import IMAGE_LOADERS, LABEL_LOADERS, step_name
 from ganseg_mm.demo.config import dataloaders, datasets
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from tests.utils import point_cfg_at_demo
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -189,3 +192,56 @@ def test_wrong_label_suffix_ends_at_preflight(tiny_demo_root, tmp_path):
     _one_line_error(p, r"^error: train_dataloader.dataset: 12 of 12 image\(s\) have no label "
                        r"map.*is seg_map_suffix right\?$")
     assert not osp.exists(str(tmp_path / 'wd'))  # nothing started, nothing written
+
+
+def _loader_datasets(cfg):
+    return [(f'{n}.dataset', cfg[n].dataset)
+            for n in ('train_dataloader', 'val_dataloader', 'test_dataloader') if cfg.get(n)]
+
+
+@pytest.mark.parametrize('config', SEG_CONFIGS)
+def test_class_counts_agree_and_a_wrong_one_is_named(config):
+    cfg = Config.fromfile(osp.join(REPO, config))
+    check_class_counts(cfg, _loader_datasets(cfg))  # every shipped config agrees
+    aux = cfg.model.get('auxiliary_head') or []
+    for head in [cfg.model.decode_head] + (aux if isinstance(aux, list) else [aux]):
+        head.num_classes = 7
+    with pytest.raises(ConfigError, match=r'^model.decode_head.num_classes is 7 but '
+                                          r'train_dataloader.dataset\S* .* is 19: '):
+        check_class_counts(cfg, _loader_datasets(cfg))
+
+
+def test_class_count_of_a_custom_dataset_comes_from_its_metainfo():
+    cfg = Config.fromfile(osp.join(REPO, 'configs/baseline/deeplabv3_r18_demo.py'))
+    cfg.model.decode_head.num_classes = cfg.model.auxiliary_head.num_classes = 6
+    for _, ds in _loader_datasets(cfg):
+        for step in ds.pipeline:
+            if step.type == 'CheckSegMap':
+                step.num_classes = 6
+    cfg.train_dataloader.dataset.metainfo = dict(classes=list('abcdef'))
+    with pytest.raises(ConfigError, match=r'is 6 but val_dataloader.dataset \(CityscapesDataset'
+                                          r'.METAINFO classes\) is 19'):
+        check_class_counts(cfg, _loader_datasets(cfg))
+    for name in ('val_dataloader', 'test_dataloader'):
+        cfg[name].dataset.metainfo = dict(classes=list('abcdef'))
+    check_class_counts(cfg, _loader_datasets(cfg))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config,opts,pattern', [
+    ('configs/baseline/deeplabv3_r18_demo.py', ['model.auxiliary_head.num_classes=18'],
+     r'^error: model.decode_head.num_classes is 19 but model.auxiliary_head.num_classes is 18'),
+    ('configs/cegu/deeplabv3_r18_cegu_demo.py',
+     ['custom_hooks.1.discriminator.in_channels=20'],
+     r'^error: CEGU discriminator in_channels=20, but the segmentor has num_classes=19'),
+    ('configs/uda/deeplabv3_r18_uda_demo.py',
+     ['model.predict_on=teacher', 'model.teacher_ema_decay=None'],
+     r"^error: predict_on='teacher' needs teacher_ema_decay$"),
+    ('configs/uda/deeplabv3_r18_uda_demo.py', ['train_cfg.unsup_ratio=0'],
+     r'^error: unsup_ratio must be a positive integer, got 0$'),
+])
+def test_config_that_cannot_work_ends_in_one_line(config, opts, pattern, tiny_uda_root, tmp_path):
+    if '/uda/' in config:
+        opts = opts + [f'train_cfg.unlabeled_dataloader.dataset.dataset.data_root={tiny_uda_root}/']
+    p = _train(config, tiny_uda_root, str(tmp_path / 'wd'), *opts, workers=0)
+    _one_line_error(p, pattern)

@@ -4,15 +4,19 @@
 missing data root, a missing annotation file, an empty split or an image
 without its label map (a wrong ``seg_map_suffix``, the usual custom-dataset
 mistake) is reported as one line naming the path, instead of an empty sampler
-or a traceback in a dataloader worker.
+or a traceback in a dataloader worker; and so that a segmentor whose heads,
+label checks and datasets disagree on the number of classes stops before it
+trains (with too few classes a run fails late on a device-side assert, with too
+many it trains silently on classes that never occur).
 """
 from __future__ import annotations
 
 import inspect
 import os
 import os.path as osp
+from typing import Iterator, List, Tuple
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 
 _WRAPPER_KEYS = ('dataset', 'datasets')
 # wrappers that read only the images of the dataset they wrap (no label pairing)
@@ -155,3 +159,67 @@ def check_data_cfgs(cfg) -> None:
     for loader, loader_cfg in loaders:
         if loader_cfg and isinstance(loader_cfg.get('dataset'), dict):
             check_dataset_cfg(loader_cfg['dataset'], f'{loader}.dataset')
+    check_class_counts(cfg, [(f'{n}.dataset', c['dataset']) for n, c in loaders
+                             if c and isinstance(c.get('dataset'), dict)])
+
+
+def _class_counts(cfg: dict, name: str) -> Iterator[Tuple[str, int]]:
+    """(setting, number of classes) that a dataset config and those it wraps
+    state: ``metainfo.classes`` (or the dataset class's ``METAINFO``) and
+    ``CheckSegMap.num_classes``. Nothing under an :class:`UnlabeledDataset`:
+    its labels are never read."""
+    if cfg.get('type') in _IMAGE_ONLY_WRAPPERS:
+        return
+    classes = (cfg.get('metainfo') or {}).get('classes')
+    where = f'{name}.metainfo.classes'
+    if classes is None and isinstance(cfg.get('type'), str):
+        from mmseg.registry import DATASETS
+        cls = DATASETS.get(cfg['type'])
+        classes = (getattr(cls, 'METAINFO', None) or {}).get('classes')
+        where = f'{name} ({cfg["type"]}.METAINFO classes)'
+    if classes:
+        yield where, len(classes)
+    from .transforms.check_seg_map import CheckSegMap
+    from .transforms.loading import step_name
+    for i, step in enumerate(cfg.get('pipeline') or []):
+        if step_name(step) == CheckSegMap.__name__:
+            yield (f'{name}.pipeline[{i}] CheckSegMap num_classes',
+                   CheckSegMap(**{k: v for k, v in step.items() if k != 'type'}).num_classes)
+    for key in _WRAPPER_KEYS:
+        sub = cfg.get(key)
+        if isinstance(sub, dict):
+            yield from _class_counts(sub, f'{name}.{key}')
+        elif isinstance(sub, (list, tuple)):
+            for i, d in enumerate(sub):
+                if isinstance(d, dict):
+                    yield from _class_counts(d, f'{name}.{key}[{i}]')
+
+
+def check_class_counts(cfg, datasets: List[Tuple[str, dict]]) -> None:
+    """The segmentor's heads (``model.decode_head``/``auxiliary_head``
+    ``num_classes``) and ``datasets`` (name, config) agree on the number of
+    classes. Configs without such a head (GANs, the DatasetGAN interpreter)
+    are left alone.
+
+    Raises:
+        ConfigError: naming the first head setting and the first one that
+            disagrees with it.
+    """
+    model = cfg.get('model') or {}
+    counts = []
+    for key in ('decode_head', 'auxiliary_head'):
+        heads = model.get(key)
+        listed = isinstance(heads, (list, tuple))
+        for i, head in enumerate(heads if listed else [heads] if heads else []):
+            if isinstance(head, dict) and head.get('num_classes') is not None:
+                counts.append((f'model.{key}{f"[{i}]" if listed else ""}.num_classes',
+                               head['num_classes']))
+    if not counts:
+        return
+    for name, ds in datasets:
+        counts += _class_counts(ds, name)
+    (head, n), wrong = counts[0], [(w, m) for w, m in counts if m != counts[0][1]]
+    if wrong:
+        where, m = wrong[0]
+        raise ConfigError(f'{head} is {n} but {where} is {m}: set both to the number of '
+                          f'classes of the data')

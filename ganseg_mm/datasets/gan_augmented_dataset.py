@@ -10,7 +10,7 @@ from typing import Optional, Union
 import numpy as np
 from mmseg.registry import DATASETS
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from .transforms.loading import IMAGE_LOADERS, step_name
 from .wrapper import LazyInitWrapper
 
@@ -20,12 +20,12 @@ MODES = ('ratio', 'repeat_factor')
 def _online_pipeline(pipeline: list, online: dict) -> list:
     unknown = set(online) - {'config', 'checkpoint', 'device'}
     if unknown or not {'config', 'checkpoint'} <= set(online):
-        raise ValueError(f'online needs config and checkpoint (and optionally device), '
-                         f'got {sorted(online)}')
+        raise ConfigError(f'online needs config and checkpoint (and optionally device), '
+                          f'got {sorted(online)}')
     loads = [i for i, t in enumerate(pipeline) if step_name(t) in IMAGE_LOADERS]
     if len(loads) != 1:
-        raise ValueError('online synthesis replaces the one image loader of the '
-                         f'pipeline; found {len(loads)}')
+        raise ConfigError('online synthesis replaces the one image loader of the '
+                          f'pipeline; found {len(loads)}')
     out = copy.deepcopy(list(pipeline))
     out[loads[0]] = dict(type='RenderImageFromLabel', **online)
     return out
@@ -82,13 +82,13 @@ class GANAugmentedDataset(LazyInitWrapper):
                  synthetic_ratio: float = 0.25, repeat_thr: float = 0.3, seed: int = 0,
                  online: Optional[dict] = None, lazy_init: bool = False):
         if mode not in MODES:
-            raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
+            raise ConfigError(f'mode must be one of {MODES}, got {mode!r}')
         if not 0 <= synthetic_ratio < 1:
-            raise ValueError(f'synthetic_ratio must be in [0, 1), got {synthetic_ratio}')
+            raise ConfigError(f'synthetic_ratio must be in [0, 1), got {synthetic_ratio}')
         if repeat_thr <= 0:
-            raise ValueError(f'repeat_thr must be > 0, got {repeat_thr}')
+            raise ConfigError(f'repeat_thr must be > 0, got {repeat_thr}')
         if synthetic is None and synthetic_root is None:
-            raise ValueError('give synthetic_root or synthetic')
+            raise ConfigError('give synthetic_root or synthetic')
         self.mode, self.synthetic_ratio, self.repeat_thr = mode, synthetic_ratio, repeat_thr
         self.seed = seed
         if synthetic_root is not None and not osp.isdir(synthetic_root):
@@ -103,7 +103,7 @@ class GANAugmentedDataset(LazyInitWrapper):
                                       'incomplete (rerun tools/ganaug/synthesize.py)')
         if synthetic is None:
             if not isinstance(dataset, dict):
-                raise ValueError('synthetic must be given when dataset is an instance')
+                raise ConfigError('synthetic must be given when dataset is an instance')
             synthetic = copy.deepcopy(dataset)
             synthetic.pop('ann_file', None)
             synthetic.update(data_root=synthetic_root,

@@ -10,7 +10,7 @@ from mmengine.dist import broadcast_object_list, get_rank, is_distributed
 from mmengine.logging import MMLogger
 from mmseg.registry import DATASETS
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from .class_stats import image_class_pixels
 from .wrapper import LazyInitWrapper
 
@@ -88,15 +88,15 @@ class RareClassSamplingDataset(LazyInitWrapper):
                  num_samples: Optional[int] = None, seed: Optional[int] = None,
                  cache_dir: Optional[str] = DEFAULT_CACHE, lazy_init: bool = False):
         if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+            raise ConfigError(f'temperature must be > 0, got {temperature}')
         if min_pixels < 1:
-            raise ValueError(f'min_pixels must be >= 1, got {min_pixels}')
+            raise ConfigError(f'min_pixels must be >= 1, got {min_pixels}')
         if min_crop_ratio < 0:
-            raise ValueError(f'min_crop_ratio must be >= 0, got {min_crop_ratio}')
+            raise ConfigError(f'min_crop_ratio must be >= 0, got {min_crop_ratio}')
         if crop_tries < 1:
-            raise ValueError(f'crop_tries must be >= 1, got {crop_tries}')
+            raise ConfigError(f'crop_tries must be >= 1, got {crop_tries}')
         if num_samples is not None and num_samples < 1:
-            raise ValueError(f'num_samples must be >= 1, got {num_samples}')
+            raise ConfigError(f'num_samples must be >= 1, got {num_samples}')
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         self.temperature, self.min_pixels = temperature, min_pixels
         self.min_crop_pixels = min_crop_ratio * min_pixels

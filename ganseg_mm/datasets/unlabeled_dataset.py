@@ -7,7 +7,7 @@ from typing import List, Union
 from mmengine.dataset import BaseDataset, Compose, force_full_init
 from mmseg.registry import DATASETS
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from .transforms.loading import LABEL_LOADERS, step_name
 from .wrapper import LazyInitWrapper
 
@@ -34,8 +34,8 @@ class UnlabeledDataset(LazyInitWrapper):
         loaders = [t.get('type') for t in pipeline if isinstance(t, dict)
                    and step_name(t) in LABEL_LOADERS]
         if loaders:
-            raise ValueError(f'UnlabeledDataset: the pipeline loads labels ({loaders}); '
-                             'remove them, unlabeled samples have none')
+            raise ConfigError(f'UnlabeledDataset: the pipeline loads labels ({loaders}); '
+                              'remove them, unlabeled samples have none')
         if isinstance(dataset, dict):
             dataset = DATASETS.build(dict(copy.deepcopy(dataset), pipeline=[],
                                           lazy_init=True))

@@ -1,5 +1,6 @@
-"""What the tools share: config loading, one bad-input exit, argparse types for
-shard and numeric arguments (a bad value is a usage error, exit 2)."""
+"""What the tools share: config loading, one exit for bad input data and bad
+configs, argparse types for shard and numeric arguments (a bad value is a
+usage error, exit 2)."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ import os.path as osp
 import sys
 from typing import Callable, Optional, Tuple
 
-from .errors import DataValidationError, data_error_message
+from .errors import ConfigError, DataValidationError, error_message
 
 
 def load_tool_cfg(config: str, launcher: str, cfg_options: dict | None,
@@ -55,11 +56,12 @@ def add_dataset_split_args(parser: argparse.ArgumentParser) -> None:
 def run_tool(fn: Callable, *args) -> int:
     """Run a tool's body ``fn(*args)``; bad input data (a
     :class:`DataValidationError`, also one re-raised from a dataloader worker)
-    -> one ``error:`` line on stderr and exit status 2."""
+    or a config that cannot work (a :class:`ConfigError`) -> one ``error:``
+    line on stderr and exit status 2."""
     try:
         fn(*args)
-    except DataValidationError as e:
-        print(f'error: {data_error_message(e)}', file=sys.stderr)
+    except (DataValidationError, ConfigError) as e:
+        print(f'error: {error_message(e)}', file=sys.stderr)
         return 2
     return 0
 

@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 from ganseg_mm.datasets import check_dataset_cfg
-from ganseg_mm.utils.errors import DataValidationError, data_error_message
+from ganseg_mm.utils.errors import DataValidationError, error_message
 
 
 def _cfg(root, split='train', **kw):
@@ -53,4 +53,4 @@ def test_worker_message_is_unwrapped():
         'Caught DataValidationError in DataLoader worker process 0.\n'
         'Original Traceback (most recent call last):\n  File "x.py"\n'
         'ganseg_mm.utils.errors.DataValidationError: f.png: label ids [40]')
-    assert data_error_message(wrapped) == 'f.png: label ids [40]'
+    assert error_message(wrapped) == 'f.png: label ids [40]'

@@ -1,6 +1,8 @@
-"""Weak/strong views share geometry; unlabeled samples carry no labels."""
+"""Weak/strong views share geometry, erased pixels are marked; unlabeled
+samples carry no labels."""
 import numpy as np
 import pytest
+import torch
 from mmcv.transforms import BaseTransform
 from mmengine.registry import init_default_scope
 from mmseg.registry import DATASETS, TRANSFORMS
@@ -48,6 +50,26 @@ def test_strong_view_changes_pixels_but_not_geometry():
     assert out['inputs_strong'].shape == out['inputs'].shape
     assert not out['inputs_strong'].equal(out['inputs'])
     assert out['data_samples'].flip is True
+
+
+def test_the_cutout_box_is_marked_invisible_and_only_it():
+    np.random.seed(2)
+    cut = dict(type='RandomCutOut', prob=1.0, n_holes=1, cutout_shape=(8, 8),
+               fill_in=(0, 0, 0))
+    out = _run(_pipeline([cut]), _img())
+    visible = out['data_samples'].strong_visible.data[0]
+    assert visible.shape == out['inputs'].shape[1:] and visible.dtype == torch.bool
+    erased = (out['inputs_strong'] != out['inputs']).any(0)
+    assert (~visible).sum() == 64  # the one 8x8 box
+    assert erased.any() and not (erased & visible).any()  # what changed is marked
+    rows, cols = np.nonzero((~visible).numpy())
+    assert rows.ptp() == 7 and cols.ptp() == 7
+    assert (out['inputs_strong'][:, ~visible] == 0).all()  # and it is the box
+
+
+def test_without_erasing_everything_is_visible():
+    out = _run(_pipeline([dict(type='RandomGaussianBlur', prob=1.0)]), _img())
+    assert out['data_samples'].strong_visible.data.all()
 
 
 @TRANSFORMS.register_module(name='_TestWiden', force=True)

@@ -1,10 +1,10 @@
-"""The tools' shared CLI helpers: one bad-input exit, shard arguments."""
+"""The tools' shared CLI helpers: one exit for bad data and bad configs, shards."""
 import argparse
 
 import pytest
 
 from ganseg_mm.utils.cli import resolve_shard, run_tool, shard_arg
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 
 
 @pytest.mark.parametrize('text', ['2/2', '3/2', '1', 'a/b', '0/0', '-1/2'])
@@ -32,3 +32,19 @@ def test_run_tool_bad_data_is_one_line_exit_2(capsys):
     assert run_tool(body, 'x.png') == 2
     assert capsys.readouterr().err == 'error: x.png: broken\n'
     assert run_tool(lambda: None) == 0
+
+
+def test_run_tool_config_error_is_one_line_exit_2(capsys):
+    def body(ratio):
+        raise ConfigError(f'ratio must be in [0, 1), got {ratio}')
+
+    assert run_tool(body, 2) == 2
+    assert capsys.readouterr().err == 'error: ratio must be in [0, 1), got 2\n'
+
+
+def test_run_tool_leaves_other_errors_alone():
+    def body():
+        raise ValueError('a bug, not a config')
+
+    with pytest.raises(ValueError, match='a bug'):
+        run_tool(body)

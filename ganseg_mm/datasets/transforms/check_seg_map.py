@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmseg.registry import TRANSFORMS
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 
 
 @TRANSFORMS.register_module()
@@ -31,7 +31,7 @@ class CheckSegMap(BaseTransform):
 
     def __init__(self, num_classes: int = 19, ignore_index: int = 255):
         if num_classes < 1:
-            raise ValueError(f'num_classes must be positive, got {num_classes}')
+            raise ConfigError(f'num_classes must be positive, got {num_classes}')
         self.num_classes = num_classes
         self.ignore_index = ignore_index
 

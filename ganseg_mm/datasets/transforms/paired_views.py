@@ -20,17 +20,20 @@ Example (the tail of an unlabeled pipeline)::
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import List, Sequence
 
 import cv2
 import mmcv
 import numpy as np
+import torch
 from mmcv.transforms import BaseTransform, Compose
 from mmcv.transforms.utils import cache_randomness
+from mmengine.structures import PixelData
 from mmseg.datasets.transforms import PackSegInputs
 from mmseg.registry import TRANSFORMS
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 
 GEOMETRY_KEYS = ('img_shape', 'flip', 'flip_direction', 'scale_factor', 'keep_ratio')
 # transform names that move pixels; refused in a strong view when it is built
@@ -77,11 +80,11 @@ class PhotometricRandAugment(BaseTransform):
         ops = list(ops) if ops is not None else list(PHOTOMETRIC_OPS)
         unknown = [o for o in ops if o not in PHOTOMETRIC_OPS]
         if unknown:
-            raise ValueError(f'unknown ops {unknown}; choose from {list(PHOTOMETRIC_OPS)}')
+            raise ConfigError(f'unknown ops {unknown}; choose from {list(PHOTOMETRIC_OPS)}')
         if num_ops < 1 or not ops:
-            raise ValueError(f'num_ops must be >= 1 and ops non-empty, got {num_ops}, {ops}')
+            raise ConfigError(f'num_ops must be >= 1 and ops non-empty, got {num_ops}, {ops}')
         if not 0 <= magnitude <= 10:
-            raise ValueError(f'magnitude must be in [0, 10], got {magnitude}')
+            raise ConfigError(f'magnitude must be in [0, 10], got {magnitude}')
         self.num_ops, self.magnitude, self.ops = num_ops, magnitude, ops
 
     def transform(self, results: dict) -> dict:
@@ -108,9 +111,9 @@ class RandomGaussianBlur(BaseTransform):
 
     def __init__(self, prob: float = 0.5, sigma_range=(0.1, 2.0)):
         if not 0 <= prob <= 1:
-            raise ValueError(f'prob must be in [0, 1], got {prob}')
+            raise ConfigError(f'prob must be in [0, 1], got {prob}')
         if not 0 < sigma_range[0] <= sigma_range[1]:
-            raise ValueError(f'sigma_range must be 0 < low <= high, got {sigma_range}')
+            raise ConfigError(f'sigma_range must be 0 < low <= high, got {sigma_range}')
         self.prob, self.sigma_range = prob, tuple(sigma_range)
 
     @cache_randomness
@@ -127,9 +130,30 @@ class RandomGaussianBlur(BaseTransform):
         return results
 
 
+def _erasing_marks_visibility(step):
+    """A step that erases regions and can fill segmentation fields (mmseg's
+    ``RandomCutOut``: ``seg_fill_in``) fills them with 0, so that the view's
+    visibility mask loses the erased pixels."""
+    if not isinstance(step, dict):
+        return step
+    cls = TRANSFORMS.get(step.get('type')) if isinstance(step.get('type'), str) \
+        else step.get('type')
+    if cls is not None and 'seg_fill_in' in inspect.signature(cls.__init__).parameters:
+        step = dict(step, seg_fill_in=0)
+    return step
+
+
 @TRANSFORMS.register_module()
 class StrongView(BaseTransform):
-    """Add ``img_strong``: the current image after ``transforms`` (photometric only).
+    """Add ``img_strong``: the current image after ``transforms`` (photometric
+    only), and ``strong_visible``: a bool (H, W) map, False where a step erased
+    the image (mmseg's ``RandomCutOut``).
+
+    The consistency loss skips the erased pixels: there the strong view shows
+    nothing of the image, so asking the student for the teacher's label would
+    train it to guess through a blank box. Erasing steps are recognised by their
+    ``seg_fill_in`` argument, which the view sets to 0 (its only segmentation
+    field is the visibility map).
 
     Args:
         transforms (list[dict]): the strong augmentation, photometric only:
@@ -143,13 +167,16 @@ class StrongView(BaseTransform):
         geometric = [t.get('type') for t in transforms if isinstance(t, dict) and
                      any(w in str(t.get('type')) for w in GEOMETRIC_WORDS)]
         if geometric:
-            raise ValueError(f'StrongView: {geometric} change geometry; the strong view must '
-                             'keep the weak view\'s pixels in place (photometric ops only)')
-        self.transforms = Compose(transforms)
+            raise ConfigError(f'StrongView: {geometric} change geometry; the strong view must '
+                              'keep the weak view\'s pixels in place (photometric ops only)')
+        self.transforms = Compose([_erasing_marks_visibility(t) for t in transforms])
 
     def transform(self, results: dict) -> dict:
         view = copy.copy(results)
         view['img'] = results['img'].copy()
+        # the view's only segmentation field: erasing steps zero it where they erase
+        view['strong_visible'] = np.ones(results['img'].shape[:2], np.uint8)
+        view['seg_fields'] = ['strong_visible']
         view = self.transforms(view)
         if view is None:
             raise DataValidationError('StrongView: a strong transform dropped the sample')
@@ -164,6 +191,7 @@ class StrongView(BaseTransform):
             raise DataValidationError(f'StrongView: the strong view changed geometry keys '
                                       f'{changed}; use photometric transforms only')
         results['img_strong'] = view['img']
+        results['strong_visible'] = view['strong_visible'] > 0
         return results
 
     def __repr__(self) -> str:
@@ -172,7 +200,8 @@ class StrongView(BaseTransform):
 
 @TRANSFORMS.register_module()
 class PackUDAInputs(PackSegInputs):
-    """mmseg's PackSegInputs plus ``inputs_strong`` (from ``img_strong``).
+    """mmseg's PackSegInputs plus ``inputs_strong`` (from ``img_strong``) and
+    the data sample's ``strong_visible`` (``PixelData``, from StrongView).
 
     Args:
         meta_keys (tuple): as PackSegInputs.
@@ -190,4 +219,8 @@ class PackUDAInputs(PackSegInputs):
                 f'PackUDAInputs: weak view {tuple(packed["inputs"].shape)} and strong view '
                 f'{tuple(strong.shape)} differ in shape ({results.get("img_path")})')
         packed['inputs_strong'] = strong
+        visible = results.get('strong_visible')
+        if visible is not None:
+            packed['data_samples'].strong_visible = PixelData(
+                data=torch.from_numpy(np.ascontiguousarray(visible))[None])
         return packed

@@ -16,6 +16,7 @@ from mmseg.registry import MODELS
 from ganseg_mm.models.losses.cegu_loss import (ENCODINGS, CEGUAdversarialLoss, CEGUContext,
                                                CEGULoss)
 from ganseg_mm.visualization import cityscapes_palette, label_to_colour, value_to_colour
+from ganseg_mm.utils.errors import ConfigError
 
 # Sums kept on the device between logging intervals (no per-iteration host sync).
 _STATS = ('d_steps', 'd_bce', 'd_real', 'd_fake', 'nonfinite', 'n_valid', 'w_sum', 'w_sq',
@@ -91,13 +92,13 @@ class CEGUDiscriminatorHook(Hook):
                  sync_check_interval: int = 100,
                  priority: str = 'NORMAL'):
         if warmup_iters < 0:
-            raise ValueError(f'warmup_iters must be >= 0, got {warmup_iters}')
+            raise ConfigError(f'warmup_iters must be >= 0, got {warmup_iters}')
         if encoding not in ENCODINGS:
-            raise ValueError(f'encoding must be one of {ENCODINGS}, got {encoding!r}')
+            raise ConfigError(f'encoding must be one of {ENCODINGS}, got {encoding!r}')
         if log_interval is not None and log_interval < 1:
-            raise ValueError(f'log_interval must be >= 1, got {log_interval}')
+            raise ConfigError(f'log_interval must be >= 1, got {log_interval}')
         if vis_interval < 0:
-            raise ValueError(f'vis_interval must be >= 0, got {vis_interval}')
+            raise ConfigError(f'vis_interval must be >= 0, got {vis_interval}')
         self.discriminator_cfg = copy.deepcopy(discriminator)
         self.optim_wrapper_cfg = copy.deepcopy(optim_wrapper) or dict(
             type='OptimWrapper', optimizer=dict(type='Adam', lr=1e-4, betas=(0.9, 0.99)))
@@ -118,8 +119,8 @@ class CEGUDiscriminatorHook(Hook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         losses = [m for m in model.modules() if isinstance(m, (CEGULoss, CEGUAdversarialLoss))]
         if not losses:
-            raise ValueError('CEGUDiscriminatorHook: the model has no CEGULoss or '
-                             'CEGUAdversarialLoss in its loss_decode')
+            raise ConfigError('CEGUDiscriminatorHook: the model has no CEGULoss or '
+                              'CEGUAdversarialLoss in its loss_decode')
         self.build_discriminator(model.decode_head.num_classes,
                                  next(model.parameters()).device)
         for loss in losses:
@@ -137,7 +138,7 @@ class CEGUDiscriminatorHook(Hook):
         if got is None:
             cfg['in_channels'] = expected
         elif got != expected:  # a config error, reported like the other hook arguments
-            raise ValueError(
+            raise ConfigError(
                 f'CEGU discriminator in_channels={got}, but the segmentor has '
                 f'num_classes={num_classes}' + (' (+3 image channels)' if self.with_image else '')
                 + f': set in_channels={expected} or leave it unset (inferred)')

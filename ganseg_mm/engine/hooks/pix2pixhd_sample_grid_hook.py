@@ -16,6 +16,7 @@ from mmengine.model import is_model_wrapper
 from mmagic.registry import HOOKS
 
 from ganseg_mm.evaluation.colour_error import ClassColourError
+from ganseg_mm.utils.errors import ConfigError
 from ganseg_mm.utils.gan import to_uint8
 from ganseg_mm.utils.io import atomic_write_png, atomic_write_text
 from ganseg_mm.visualization import cityscapes_palette, label_to_colour
@@ -39,8 +40,8 @@ class Pix2PixHDSampleGridHook(Hook):
 
     def __init__(self, interval: int = 100, num_samples: int = 4, out_dir: Optional[str] = None):
         if interval < 1 or num_samples < 1:
-            raise ValueError(f'interval and num_samples must be >= 1, got {interval}, '
-                             f'{num_samples}')
+            raise ConfigError(f'interval and num_samples must be >= 1, got {interval}, '
+                              f'{num_samples}')
         self.interval, self.num_samples, self.out_dir = interval, num_samples, out_dir
         self._batch = None
 

@@ -10,7 +10,7 @@ from mmengine.registry import LOOPS
 from mmengine.runner import IterBasedTrainLoop
 from torch.utils.data import DataLoader
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 
 
 class _InfiniteIterator:
@@ -96,7 +96,7 @@ class UDAIterBasedTrainLoop(IterBasedTrainLoop):
                  val_interval: int = 1000,
                  dynamic_intervals: Optional[List[Tuple[int, int]]] = None) -> None:
         if int(unsup_ratio) != unsup_ratio or unsup_ratio < 1:
-            raise ValueError(f'unsup_ratio must be a positive integer, got {unsup_ratio}')
+            raise ConfigError(f'unsup_ratio must be a positive integer, got {unsup_ratio}')
         super().__init__(runner, dataloader, max_iters, val_begin, val_interval,
                          dynamic_intervals)
         self.unsup_ratio = int(unsup_ratio)
@@ -104,7 +104,7 @@ class UDAIterBasedTrainLoop(IterBasedTrainLoop):
             cfg = copy.deepcopy(unlabeled_dataloader)
             batch_size = self.dataloader.batch_size * self.unsup_ratio
             if cfg.setdefault('batch_size', batch_size) != batch_size:
-                raise ValueError(
+                raise ConfigError(
                     f'unlabeled_dataloader.batch_size={cfg["batch_size"]} disagrees with '
                     f'unsup_ratio={unsup_ratio} x labeled batch size '
                     f'{self.dataloader.batch_size}; leave it out')

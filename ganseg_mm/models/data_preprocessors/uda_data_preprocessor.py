@@ -6,6 +6,8 @@ import copy
 from mmseg.models.data_preprocessor import SegDataPreProcessor
 from mmseg.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 
 @MODELS.register_module()
 class UDASegDataPreProcessor(SegDataPreProcessor):
@@ -38,7 +40,7 @@ class UDASegDataPreProcessor(SegDataPreProcessor):
                 dict(inputs=unsup['inputs_strong'],
                      data_samples=copy.deepcopy(unsup['data_samples'])), training)
             if weak['inputs'].shape != strong['inputs'].shape:
-                raise ValueError(
+                raise ConfigError(
                     f'weak and strong views differ in shape after batching: '
                     f'{tuple(weak["inputs"].shape)} vs {tuple(strong["inputs"].shape)}')
             inputs.update(weak=weak['inputs'], strong=strong['inputs'])

@@ -11,6 +11,7 @@ from mmengine.model import BaseModule
 from mmseg.registry import MODELS
 
 from ganseg_mm.models.utils.ensemble_uncertainty import js_uncertainty, majority_vote
+from ganseg_mm.utils.errors import ConfigError
 
 
 def _mlp(in_channels, hidden, num_classes):
@@ -51,13 +52,13 @@ class DatasetGANInterpreterHead(BaseModule):
         for name, v in (('in_channels', in_channels), ('num_classes', num_classes),
                         ('num_members', num_members)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f'{name} must be a positive int, got {v!r}')
+                raise ConfigError(f'{name} must be a positive int, got {v!r}')
         if num_classes < 2:
-            raise ValueError(f'num_classes must be >= 2, got {num_classes}')
+            raise ConfigError(f'num_classes must be >= 2, got {num_classes}')
         if hidden_channels is None:
             hidden_channels = (128, 32) if num_classes < 32 else (256, 128)
         if len(hidden_channels) != 2:
-            raise ValueError(f'hidden_channels must have two widths, got {hidden_channels}')
+            raise ConfigError(f'hidden_channels must have two widths, got {hidden_channels}')
         self.in_channels = in_channels
         self.num_classes = num_classes
         self.num_members = num_members

@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmseg.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 
 @MODELS.register_module()
 class PixelDiscriminator(nn.Module):
@@ -40,7 +42,7 @@ class PixelDiscriminator(nn.Module):
                  input_downsample: int = 1):
         super().__init__()
         if in_channels < 1 or num_convs < 1 or input_downsample < 1:
-            raise ValueError(
+            raise ConfigError(
                 f'in_channels ({in_channels}), num_convs ({num_convs}) and '
                 f'input_downsample ({input_downsample}) must be positive')
         self.in_channels = in_channels

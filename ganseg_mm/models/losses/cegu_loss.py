@@ -48,6 +48,8 @@ import torch.nn.functional as F
 from mmseg.models.losses.utils import weight_reduce_loss
 from mmseg.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 WEIGHTINGS = ('linear', 'power', 'exp')
 ENCODINGS = ('onehot', 'softmax', 'sharpened')
 
@@ -75,9 +77,9 @@ class CEGUContext:
     def __init__(self, discriminator: nn.Module, num_classes: int, encoding: str = 'onehot',
                  temperature: float = 0.1, with_image: bool = False, precision=None):
         if encoding not in ENCODINGS:
-            raise ValueError(f'encoding must be one of {ENCODINGS}, got {encoding!r}')
+            raise ConfigError(f'encoding must be one of {ENCODINGS}, got {encoding!r}')
         if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+            raise ConfigError(f'temperature must be > 0, got {temperature}')
         self.discriminator = discriminator
         self.num_classes = num_classes
         self.encoding = encoding
@@ -228,9 +230,9 @@ class CEGULoss(nn.Module):
                  loss_name: str = 'loss_cegu'):
         super().__init__()
         if weighting not in WEIGHTINGS:
-            raise ValueError(f'weighting must be one of {WEIGHTINGS}, got {weighting!r}')
+            raise ConfigError(f'weighting must be one of {WEIGHTINGS}, got {weighting!r}')
         if not 0.0 <= strength <= 1.0:
-            raise ValueError(f'strength must be in [0, 1], got {strength}')
+            raise ConfigError(f'strength must be in [0, 1], got {strength}')
         self.weighting, self.strength, self.gamma = weighting, strength, gamma
         self.class_weight = class_weight
         self.avg_non_ignore = avg_non_ignore

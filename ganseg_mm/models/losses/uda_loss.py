@@ -5,7 +5,8 @@ Consistency, per unlabeled pixel ``i`` (Xie et al., UDA; google-research/uda):
 1. the teacher's logits ``t_i`` on the weak view (no gradient) give the target
    ``q_i = softmax(t_i / temperature)`` (``temperature < 1`` sharpens);
 2. the pixel counts only where the teacher is confident:
-   ``m_i = [max softmax(t_i) > threshold]`` and the pixel is not padding;
+   ``m_i = [max softmax(t_i) > threshold]`` and the pixel is neither
+   padding nor erased in the strong view (a cutout box);
 3. ``kl_i = KL(q_i || softmax(s_i))`` with ``s_i`` the student's logits on the
    strong view (the gradient flows through ``s`` only);
 4. ``loss = sum(m_i * kl_i) / N`` with ``N`` all valid pixels (UDA's mean over
@@ -25,7 +26,6 @@ import math
 from typing import Optional, Tuple
 
 import torch
-import torch.nn.functional as F
 
 TSA_SCHEDULES = ('linear', 'log', 'exp')
 REDUCTIONS = ('mean', 'masked_mean')
@@ -83,7 +83,8 @@ def uda_consistency_loss(student_logits: torch.Tensor,
         teacher_logits (Tensor): (N, C, H, W) logits on the weak view; detached here.
         temperature (float): sharpening temperature (> 0). Defaults to 0.4.
         threshold (float): confidence threshold in [0, 1). Defaults to 0.8.
-        valid_mask (Tensor, optional): (N, H, W) bool, False on padding.
+        valid_mask (Tensor, optional): (N, H, W) bool, False on padding and
+            on pixels the strong view erased.
         reduction (str): ``'mean'`` or ``'masked_mean'``. Defaults to ``'mean'``.
 
     Returns:

@@ -18,7 +18,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 
 from ganseg_mm.models.utils.stylegan2_features import (check_layers, gather_features,
-                                                        layer_channels, synthesize)
+                                                       layer_channels, synthesize)
+from ganseg_mm.utils.errors import ConfigError
 from ganseg_mm.utils.gan import load_generator, to_uint8
 
 
@@ -53,7 +54,7 @@ class DatasetGANInterpreter(BaseModel):
         for name, v in (('pixels_per_image', pixels_per_image),
                         ('predict_chunk', predict_chunk)):
             if not isinstance(v, int) or v < 1:
-                raise ValueError(f'{name} must be a positive int, got {v!r}')
+                raise ConfigError(f'{name} must be a positive int, got {v!r}')
         prefixes = (['generator_ema.module.'] if use_ema else []) + ['generator.']
         self.generator = load_generator(gan_config, gan_checkpoint, prefixes)
         self.layers = check_layers(layers, 1 + len(self.generator.convs))

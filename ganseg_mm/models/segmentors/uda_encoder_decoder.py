@@ -33,6 +33,8 @@ from mmseg.registry import MODELS
 from mmseg.structures import SegDataSample
 from mmseg.utils import add_prefix
 
+from ganseg_mm.utils.errors import ConfigError
+
 from ..losses.uda_loss import TSA_SCHEDULES, tsa_mask_labels, tsa_threshold, \
     uda_consistency_loss
 
@@ -55,7 +57,9 @@ class UDAEncoderDecoder(EncoderDecoder):
             pixels, as UDA) or ``'masked_mean'`` (over confident ones).
             Defaults to ``'mean'``.
         tsa_schedule (str, optional): ``'linear'``, ``'log'``, ``'exp'`` or
-            None (no TSA). Defaults to None.
+            None (no TSA). With TSA the heads' losses average over the kept
+            labeled pixels (``avg_non_ignore`` is set), as UDA does.
+            Defaults to None.
         rampup_iters (int): the consistency weight grows linearly from 0 over
             these many iterations. Defaults to 0.
         teacher_ema_decay (float, optional): use an EMA teacher with this decay
@@ -84,29 +88,31 @@ class UDAEncoderDecoder(EncoderDecoder):
                  **kwargs):
         super().__init__(**kwargs)
         if consistency_weight < 0:
-            raise ValueError(f'consistency_weight must be >= 0, got {consistency_weight}')
+            raise ConfigError(f'consistency_weight must be >= 0, got {consistency_weight}')
         if not 0 <= confidence_threshold < 1:
-            raise ValueError(f'confidence_threshold must be in [0, 1), got '
-                             f'{confidence_threshold}')
+            raise ConfigError(f'confidence_threshold must be in [0, 1), got '
+                              f'{confidence_threshold}')
         if tsa_schedule is not None and tsa_schedule not in TSA_SCHEDULES:
-            raise ValueError(f'tsa_schedule must be one of {TSA_SCHEDULES} or None, got '
-                             f'{tsa_schedule!r}')
+            raise ConfigError(f'tsa_schedule must be one of {TSA_SCHEDULES} or None, got '
+                              f'{tsa_schedule!r}')
         if predict_on not in PREDICT_ON:
-            raise ValueError(f'predict_on must be one of {PREDICT_ON}, got {predict_on!r}')
+            raise ConfigError(f'predict_on must be one of {PREDICT_ON}, got {predict_on!r}')
         if student_forward not in STUDENT_FORWARDS:
-            raise ValueError(f'student_forward must be one of {STUDENT_FORWARDS}, got '
-                             f'{student_forward!r}')
+            raise ConfigError(f'student_forward must be one of {STUDENT_FORWARDS}, got '
+                              f'{student_forward!r}')
         if predict_on == 'teacher' and teacher_ema_decay is None:
-            raise ValueError("predict_on='teacher' needs teacher_ema_decay")
+            raise ConfigError("predict_on='teacher' needs teacher_ema_decay")
         if teacher_ema_decay is not None and not 0 < teacher_ema_decay < 1:
-            raise ValueError(f'teacher_ema_decay must be in (0, 1), got {teacher_ema_decay}')
+            raise ConfigError(f'teacher_ema_decay must be in (0, 1), got {teacher_ema_decay}')
         if temperature <= 0:
-            raise ValueError(f'temperature must be > 0, got {temperature}')
+            raise ConfigError(f'temperature must be > 0, got {temperature}')
         self.consistency_weight = consistency_weight
         self.temperature = temperature
         self.confidence_threshold = confidence_threshold
         self.consistency_reduction = consistency_reduction
         self.tsa_schedule = tsa_schedule
+        if tsa_schedule is not None:
+            self._average_over_kept_pixels()
         self.rampup_iters = int(rampup_iters)
         self.predict_on = predict_on
         self.student_forward = student_forward
@@ -115,6 +121,23 @@ class UDAEncoderDecoder(EncoderDecoder):
             teacher = ExponentialMovingAverage(
                 self, momentum=1.0 - teacher_ema_decay, update_buffers=True)
             self.ema_teacher = teacher
+
+    def _average_over_kept_pixels(self) -> None:
+        """TSA turns confident labeled pixels into ``ignore_index``; UDA divides
+        the supervised loss by the pixels it keeps (google-research/uda,
+        ``tsa_loss``), which is mmseg's ``avg_non_ignore=True``. Without it
+        the loss is divided by all pixels and shrinks with the kept share."""
+        heads = [self.decode_head] + ([self.auxiliary_head] if self.with_auxiliary_head else [])
+        for head in heads:
+            for h in (head if isinstance(head, torch.nn.ModuleList) else [head]):
+                losses = h.loss_decode
+                for loss in (losses if isinstance(losses, torch.nn.ModuleList) else [losses]):
+                    if not hasattr(loss, 'avg_non_ignore'):
+                        raise ConfigError(
+                            f'tsa_schedule: {type(loss).__name__} has no avg_non_ignore, so '
+                            'it cannot average over the pixels TSA keeps; use a loss that '
+                            'has it (mmseg CrossEntropyLoss, CEGULoss) or tsa_schedule=None')
+                    loss.avg_non_ignore = True
 
     # -- progress -------------------------------------------------------------
     @staticmethod
@@ -135,8 +158,8 @@ class UDAEncoderDecoder(EncoderDecoder):
             return self._sup_loss(inputs['sup'], data_samples['sup'])
         sup, weak, strong = inputs['sup'], inputs['weak'], inputs['strong']
         if weak.shape != strong.shape:
-            raise ValueError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
-                             f'{tuple(strong.shape)}; both views must share geometry')
+            raise ConfigError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
+                              f'{tuple(strong.shape)}; both views must share geometry')
         if self.student_forward == 'joint' and sup.shape[1:] == strong.shape[1:]:
             n = sup.shape[0]
             x = self.extract_feat(torch.cat([sup, strong]))
@@ -219,19 +242,15 @@ class UDAEncoderDecoder(EncoderDecoder):
 
     @staticmethod
     def _valid_mask(data_samples: List[SegDataSample], inputs: torch.Tensor) -> torch.Tensor:
-        """False on the padding the data preprocessor added."""
+        """False on the padding the data preprocessor added and where the strong
+        view was erased (``strong_visible`` from StrongView)."""
         n, _, h, w = inputs.shape
-        mask = inputs.new_ones((n, h, w), dtype=torch.bool)
+        mask = inputs.new_zeros((n, h, w), dtype=torch.bool)
         for i, s in enumerate(data_samples):
             left, right, top, bottom = s.metainfo.get('padding_size', (0, 0, 0, 0))
-            if right:
-                mask[i, :, w - right:] = False
-            if bottom:
-                mask[i, h - bottom:, :] = False
-            if left:
-                mask[i, :, :left] = False
-            if top:
-                mask[i, :top, :] = False
+            visible = s.get('strong_visible')
+            mask[i, top:h - bottom, left:w - right] = \
+                True if visible is None else visible.data[0].to(mask.device, torch.bool)
         return mask
 
     # -- inference ------------------------------------------------------------

@@ -132,3 +132,71 @@ def test_padding_is_excluded_from_the_consistency():
     from ganseg_mm.models import UDAEncoderDecoder
     mask = UDAEncoderDecoder._valid_mask([s], torch.zeros(1, 3, 8, 10))
     assert mask.sum() == 6 * 7 and not mask[0, 6:].any() and not mask[0, :, 7:].any()
+
+
+def test_erased_pixels_are_excluded_from_the_consistency():
+    s = SegDataSample(metainfo=dict(padding_size=[0, 3, 0, 2]))
+    visible = torch.ones(1, 6, 7, dtype=torch.bool)
+    visible[0, 1:3, 2:5] = False  # a cutout box
+    s.strong_visible = PixelData(data=visible)
+    from ganseg_mm.models import UDAEncoderDecoder
+    mask = UDAEncoderDecoder._valid_mask([s], torch.zeros(1, 3, 8, 10))
+    assert mask.sum() == 6 * 7 - 6 and not mask[0, 1:3, 2:5].any()
+    assert not mask[0, 6:].any() and not mask[0, :, 7:].any()
+
+
+def test_consistency_ignores_the_student_inside_the_cutout_box():
+    """Whatever the student predicts on erased pixels, the loss and its
+    gradient do not change; outside the box they do."""
+    torch.manual_seed(0)
+    model = MODELS.build(_model_cfg(confidence_threshold=0.0, rampup_iters=0))
+    model.eval()
+    inputs, samples = _uda_batch()
+    for smp in samples['unsup']:
+        visible = torch.ones(1, 32, 48, dtype=torch.bool)
+        visible[0, 8:16, 8:24] = False
+        smp.strong_visible = PixelData(data=visible)
+    weak = inputs['weak']
+    s_logits = torch.randn(2, 19, 32, 48, requires_grad=True)
+    loss = model._unsup_loss(weak, s_logits, samples['unsup'])['unsup.loss_consistency']
+    loss.backward()
+    grad = s_logits.grad
+    assert grad[:, :, 8:16, 8:24].abs().sum() == 0
+    assert grad[:, :, :8].abs().sum() > 0
+    other = s_logits.detach().clone()
+    other[:, :, 8:16, 8:24] = torch.randn(2, 19, 8, 16) * 10
+    again = model._unsup_loss(weak, other, samples['unsup'])['unsup.loss_consistency']
+    assert torch.allclose(loss.detach(), again)
+
+
+def test_tsa_averages_the_supervised_loss_over_the_kept_pixels():
+    """UDA's TSA loss: sum of CE over kept labeled pixels / their number."""
+    import torch.nn.functional as F
+    from mmseg.models.utils import resize
+    torch.manual_seed(0)
+    model = MODELS.build(_model_cfg(tsa_schedule='linear'))
+    model.eval()
+    hub = MessageHub.get_current_instance()
+    hub.update_info('iter', 0)  # eta = 1/K: roughly half the pixels are kept
+    hub.update_info('max_iters', 10)
+    inputs, samples = _uda_batch()
+    out = model.loss(inputs['sup'], samples['sup'])
+    with torch.no_grad():
+        logits = resize(model.decode_head.forward(model.extract_feat(inputs['sup'])),
+                        size=(32, 48), mode='bilinear', align_corners=model.align_corners)
+        label = torch.stack([s.gt_sem_seg.data[0] for s in samples['sup']])
+        ce = F.cross_entropy(logits, label, reduction='none')
+        p_true = logits.softmax(1).gather(1, label[:, None])[:, 0]
+        kept = p_true <= 1 / 19
+    assert 0.2 < kept.float().mean() < 0.8
+    assert torch.allclose(out['sup.tsa_kept'], kept.float().mean())
+    assert torch.allclose(out['sup.decode.loss_ce'], ce[kept].sum() / kept.sum(), rtol=1e-4)
+    assert not torch.allclose(out['sup.decode.loss_ce'], ce[kept].sum() / ce.numel(), rtol=0.1)
+
+
+def test_tsa_refuses_a_loss_it_cannot_average_over_kept_pixels():
+    from ganseg_mm.utils.errors import ConfigError
+    cfg = _model_cfg(tsa_schedule='linear')
+    cfg.decode_head.loss_decode = dict(type='DiceLoss')
+    with pytest.raises(ConfigError, match='DiceLoss has no avg_non_ignore'):
+        MODELS.build(cfg)

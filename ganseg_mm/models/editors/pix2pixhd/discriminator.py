@@ -10,6 +10,8 @@ from mmengine.model import BaseModule
 
 from mmagic.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 
 class NLayerDiscriminator(nn.Module):
     """PatchGAN: 4x4 convs, stride 2 for the first ``n_layers``; returns every feature."""
@@ -65,10 +67,10 @@ class Pix2PixHDDiscriminator(BaseModule):
                  init_cfg: dict | None = dict(type='Normal', layer='Conv2d', std=0.02)):
         super().__init__(init_cfg=init_cfg)
         if num_scales < 1 or n_layers < 1:
-            raise ValueError(f'num_scales and n_layers must be >= 1, got '
-                             f'{num_scales}, {n_layers}')
+            raise ConfigError(f'num_scales and n_layers must be >= 1, got '
+                              f'{num_scales}, {n_layers}')
         if norm not in ('IN', 'BN'):
-            raise ValueError(f'norm must be "IN" or "BN", got {norm!r}')
+            raise ConfigError(f'norm must be "IN" or "BN", got {norm!r}')
         self.in_channels = in_channels
         self.nets = nn.ModuleList(
             NLayerDiscriminator(in_channels, base_channels, n_layers, max_channels, norm)

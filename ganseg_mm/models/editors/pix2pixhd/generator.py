@@ -7,13 +7,15 @@ from mmengine.model import BaseModule
 
 from mmagic.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 
 def _norm(kind: str, channels: int) -> nn.Module:
     if kind == 'IN':
         return nn.InstanceNorm2d(channels, affine=False)
     if kind == 'BN':
         return nn.BatchNorm2d(channels)
-    raise ValueError(f'norm must be "IN" or "BN", got {kind!r}')
+    raise ConfigError(f'norm must be "IN" or "BN", got {kind!r}')
 
 
 class ResnetBlock(nn.Module):
@@ -67,9 +69,9 @@ class Pix2PixHDGenerator(BaseModule):
                  init_cfg: dict | None = dict(type='Normal', layer='Conv2d', std=0.02)):
         super().__init__(init_cfg=init_cfg)
         if num_classes < 1:
-            raise ValueError(f'num_classes must be >= 1, got {num_classes}')
+            raise ConfigError(f'num_classes must be >= 1, got {num_classes}')
         if first_kernel % 2 != 1:
-            raise ValueError(f'first_kernel must be odd, got {first_kernel}')
+            raise ConfigError(f'first_kernel must be odd, got {first_kernel}')
         self.num_classes = num_classes
         self.use_instance = use_instance
         self.in_channels = num_classes + 1 + int(use_instance)  # + ignore + boundary

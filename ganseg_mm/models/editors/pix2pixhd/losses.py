@@ -8,6 +8,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ganseg_mm.utils.errors import ConfigError
+
 GAN_TYPES = ('lsgan', 'hinge')
 # relu1_1, relu2_1, relu3_1, relu4_1, relu5_1 of torchvision's vgg19.features
 VGG_LAYERS = (1, 6, 11, 20, 29)
@@ -26,7 +28,7 @@ def gan_loss(preds: List[List[torch.Tensor]], target_real: bool, gan_type: str,
         for_discriminator: hinge only: the generator's loss is ``-D(fake)``.
     """
     if gan_type not in GAN_TYPES:
-        raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+        raise ConfigError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
     total = 0.
     for scale in preds:
         logit = scale[-1]

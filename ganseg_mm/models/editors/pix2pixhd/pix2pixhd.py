@@ -10,6 +10,8 @@ from mmagic.models.base_models import BaseGAN
 from mmagic.registry import MODELS
 from mmagic.structures import DataSample
 
+from ganseg_mm.utils.errors import ConfigError
+
 from .losses import GAN_TYPES, VGGLoss, feature_matching_loss, gan_loss
 
 
@@ -51,13 +53,13 @@ class Pix2PixHD(BaseGAN):
                          generator_steps=generator_steps,
                          discriminator_steps=discriminator_steps)
         if gan_type not in GAN_TYPES:
-            raise ValueError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
+            raise ConfigError(f'gan_type must be one of {GAN_TYPES}, got {gan_type!r}')
         if feat_match_weight < 0:
-            raise ValueError(f'feat_match_weight must be >= 0, got {feat_match_weight}')
+            raise ConfigError(f'feat_match_weight must be >= 0, got {feat_match_weight}')
         gen, disc = self.generator, self.discriminator
         if disc is not None and disc.in_channels != gen.in_channels + 3:
-            raise ValueError(f'discriminator.in_channels must be generator.in_channels + 3 '
-                             f'= {gen.in_channels + 3}, got {disc.in_channels}')
+            raise ConfigError(f'discriminator.in_channels must be generator.in_channels + 3 '
+                              f'= {gen.in_channels + 3}, got {disc.in_channels}')
         self.gan_type = gan_type
         self.feat_match_weight = feat_match_weight
         self.vgg_weight = 0.
@@ -65,7 +67,7 @@ class Pix2PixHD(BaseGAN):
         if vgg_loss is not None:
             unknown = set(vgg_loss) - {'weight', 'pretrained'}
             if unknown:
-                raise ValueError(f'vgg_loss keys are weight, pretrained; got {sorted(unknown)}')
+                raise ConfigError(f'vgg_loss keys are weight, pretrained; got {sorted(unknown)}')
             self.vgg_weight = float(vgg_loss.get('weight', 10.))
             self._vgg.append(VGGLoss(vgg_loss.get('pretrained', 'torchvision://vgg19')))
 

@@ -16,10 +16,12 @@ from mmagic.models.editors.stylegan2.stylegan2_modules import (ConvDownLayer,
                                                                ModulatedToRGB, ResBlock)
 from mmagic.registry import MODELS
 
+from ganseg_mm.utils.errors import ConfigError
+
 
 def _check_cap(max_channels):
     if not isinstance(max_channels, int) or max_channels < 1:
-        raise ValueError(f'max_channels must be a positive int, got {max_channels!r}')
+        raise ConfigError(f'max_channels must be a positive int, got {max_channels!r}')
 
 
 @MODELS.register_module()
