@@ -83,5 +83,3 @@ def run(args):
                      b_label='CEGU', b=inf['CEGU'], ratio=inf['CEGU'] / inf['CE'],
                      target='1.00x'))
     return rows
-
-

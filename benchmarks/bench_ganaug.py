@@ -163,8 +163,8 @@ def run(args):
         if not quick:  # the full generator on maps composed at 256x512
             big = osp.join(work, 'demo_256x512') + '/'
             generate_demo_cityscapes(big, num_train=16, num_val=1, height=256, width=512)
-            big_repo, big_synth, big_num = osp.join(work, 'repo_big'), osp.join(work,
-                                                                               'synth_big'), 16
+            big_repo, big_synth = osp.join(work, 'repo_big'), osp.join(work, 'synth_big')
+            big_num = 16
             build_repository(demo_files(big), big_repo, CityscapesDataset.METAINFO['classes'],
                              progress=False)
             compose_set([s for _, s in demo_files(big)], big_repo, big_synth, big_num,

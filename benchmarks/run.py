@@ -33,7 +33,8 @@ def main(argv=None) -> int:
         spec.loader.exec_module(mod)
         t = time.time()
         rows = mod.run(a)
-        print(f'\n== {name} ({time.time() - t:.1f}s{", --quick: smoke run, not figures" if a.quick else ""}) ==')
+        note = ', --quick: smoke run, not figures' if a.quick else ''
+        print(f'\n== {name} ({time.time() - t:.1f}s{note}) ==')
         for r in rows:
             print(f"{r['what']:<48} {r['a_label']}={r['a']:.4g}  {r['b_label']}={r['b']:.4g}"
                   f"  ratio={r['ratio']:.3f}x  (target {r.get('target', '-')})")

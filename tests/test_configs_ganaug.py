@@ -3,9 +3,10 @@
 configs/ganaug/pix2pixhd_demo.py and configs/ganaug/pix2pixhd_cityscapes.py run through
 mmagic's GAN machinery (the Cityscapes one with its VGG loss on a random VGG, since
 no weights can be downloaded here, and narrower layers for CPU time);
-configs/deeplabv3_r50_ganaug_cityscapes.py (alias), configs/ganaug/deeplabv3_r{18,50}_ganaug_cityscapes.py
-and configs/ganaug/deeplabv3_r18_ganaug_demo.py train on the tiny demo data mixed with
-a tiny synthetic set.
+configs/deeplabv3_r50_ganaug_cityscapes.py (alias),
+configs/ganaug/deeplabv3_r{18,50}_ganaug_cityscapes.py and
+configs/ganaug/deeplabv3_r18_ganaug_demo.py train on the tiny demo data mixed
+with a tiny synthetic set.
 """
 import glob
 import json

@@ -20,6 +20,7 @@ UDA_CONFIGS = [
     'configs/uda/unet-s5-d16_fcn_uda_cityscapes.py',
     'configs/uda/deeplabv3_r18_uda_demo.py',
     'configs/uda/unet-s5-d16_uda_demo.py',
+    'configs/uda/deeplabv3_r18_uda-cutout-target_demo.py',
 ]
 SUPERVISED_TWINS = ['configs/uda/deeplabv3_r18_1-8sup_cityscapes.py',
                     'configs/uda/deeplabv3_r50_1-8sup_cityscapes.py',
@@ -55,6 +56,16 @@ def test_uda_config_is_its_supervised_reference_plus_unlabeled_part(sup, uda):
     for key in ('backbone', 'decode_head', 'auxiliary_head'):
         assert s.model[key] == u.model[key], key
     assert s.model.type == 'EncoderDecoder' and u.model.type == 'UDAEncoderDecoder'
+
+
+def test_cutout_ablation_differs_from_uda_only_in_the_strong_view():
+    uda, abl = (Config.fromfile(osp.join(REPO, 'configs/uda', c)) for c in
+                ('deeplabv3_r18_uda_demo.py', 'deeplabv3_r18_uda-cutout-target_demo.py'))
+    strong = [[t for t in c.train_cfg.unlabeled_dataloader.dataset.pipeline
+               if t.type == 'StrongView'][0] for c in (uda, abl)]
+    assert strong[0].get('exclude_erased', True) and strong[1].exclude_erased is False
+    assert {k: v for k, v in strong[1].items() if k != 'exclude_erased'} == strong[0]
+    assert uda.model == abl.model and uda.train_dataloader == abl.train_dataloader
 
 
 @pytest.mark.slow

@@ -68,9 +68,6 @@ def read_png_mask(path: str) -> np.ndarray:
     return mask
 
 
-
-
-
 @DATASETS.register_module()
 class DatasetGANAnnotationDataset(Dataset):
     """Pairs ``(w, gt)`` of the annotated samples (``ann_dir/sample_XXXXX.png``).

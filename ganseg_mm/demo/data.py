@@ -80,6 +80,7 @@ def generate_demo_cityscapes(root: str, num_train: int = 300, num_val: int = 100
         atomic_write_png(paths[2], scene['label_train_ids'])
         # the image last: a stem with an image is a complete sample
         atomic_write_png(paths[3], scene['img'][..., ::-1])
+
     def as_dict(per_split):
         return {s: {str(k): int(v) for k, v in enumerate(c) if v}
                 for s, c in per_split.items()}

@@ -213,7 +213,7 @@ class ScenePainter:
         return float(np.clip(x, 0, w - 1)), float(y), float(max(s, 0.25))
 
     def paint_objects(self) -> None:
-        h, r = self.h, self.rng
+        h = self.h
         objs = []  # (foot y, painter) drawn far to near for occlusion order
         for _ in range(self.occurs('pole')):
             objs.append((*self._foot(False), self._pole))

@@ -21,8 +21,8 @@ def format_iou_table(classes: Sequence[str], pixel_share: Sequence[float],
     lines = [head, '-' * len(head)]
 
     def cell(v):
-        return f'{"n/a":>{width + 2}}' if v is None or (isinstance(v, float) and
-                                                     math.isnan(v)) else f'{v:>{width + 2}.2f}'
+        missing = v is None or (isinstance(v, float) and math.isnan(v))
+        return f'{"n/a":>{width + 2}}' if missing else f'{v:>{width + 2}.2f}'
 
     for i, c in enumerate(classes):
         mark = '*' if rare[i] else ' '

@@ -76,8 +76,6 @@ def test_shards_and_resume_equal_one_run(tiny_gan, tmp_path):
         assert json.load(f)['num_generated'] == 10
 
 
-
-
 def test_checkpoint_with_other_class_count(tiny_gan, tmp_path):
     ckpt = str(tmp_path / 'interp.pth')
     torch.save(dict(state_dict=_model(tiny_gan, num_classes=4).state_dict()), ckpt)

@@ -19,7 +19,8 @@ def test_valid_sample_passes_unchanged():
 def test_out_of_range_id_names_file_and_ids():
     seg = np.zeros((4, 6), np.uint8)
     seg[0, 0], seg[1, 1] = 19, 200
-    with pytest.raises(DataValidationError, match=r'a_gtFine_labelTrainIds.png: label ids \[19, 200\]'):
+    with pytest.raises(DataValidationError,
+                       match=r'a_gtFine_labelTrainIds.png: label ids \[19, 200\]'):
         CheckSegMap(num_classes=19)(_results(seg))
 
 

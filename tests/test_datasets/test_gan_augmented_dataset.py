@@ -97,7 +97,8 @@ def test_errors(tiny_demo_root, synth_root, tmp_path):
 
 
 def test_online_synthesis_equals_offline(tiny_demo_root, synth_root):
-    """online=...: the images are rendered in the pipeline, identical to tools/ganaug/synthesize.py."""
+    """online=...: the images are rendered in the pipeline, identical to
+    tools/ganaug/synthesize.py."""
     from tests.test_ganaug.ganaug_helpers import GAN_DEMO
     ckpt = osp.join(osp.dirname(synth_root), 'gan.pth')
     online = _ds(tiny_demo_root, synth_root, mode='repeat_factor',

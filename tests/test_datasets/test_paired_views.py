@@ -67,6 +67,17 @@ def test_the_cutout_box_is_marked_invisible_and_only_it():
     assert (out['inputs_strong'][:, ~visible] == 0).all()  # and it is the box
 
 
+def test_the_ablation_leaves_the_box_a_target():
+    np.random.seed(2)
+    cut = dict(type='RandomCutOut', prob=1.0, n_holes=1, cutout_shape=(8, 8))
+    pipeline = _pipeline([cut])
+    pipeline[2] = TRANSFORMS.build(dict(type='StrongView', transforms=[cut],
+                                        exclude_erased=False))
+    out = _run(pipeline, _img())
+    assert (out['inputs_strong'] != out['inputs']).any()
+    assert 'strong_visible' not in out['data_samples']
+
+
 def test_without_erasing_everything_is_visible():
     out = _run(_pipeline([dict(type='RandomGaussianBlur', prob=1.0)]), _img())
     assert out['data_samples'].strong_visible.data.all()

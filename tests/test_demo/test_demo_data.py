@@ -39,7 +39,7 @@ def test_label_maps_agree_with_cityscapes_definitions(tiny_demo_root):
         per_pixel_id = np.where(inst >= 1000, inst // 1000, inst)
         assert np.array_equal(per_pixel_id, ids)
         assert set(np.unique(inst[inst >= 1000] // 1000)) <= {
-            l.id for l in id2label.values() if l.hasInstances}
+            label.id for label in id2label.values() if label.hasInstances}
 
 
 def test_deterministic_byte_identical(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.ganaug.class_repository import ClassRepository, build_repository
 from ganseg_mm.ganaug.composer import (CITYSCAPES_GROUND, LabelComposer, distance,
-                                          target_distribution)
+                                       target_distribution)
 from ganseg_mm.utils.labels import read_instances, read_label
 from tests.test_ganaug.ganaug_helpers import demo_files
 

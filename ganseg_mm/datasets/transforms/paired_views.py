@@ -161,22 +161,28 @@ class StrongView(BaseTransform):
             mix...) are refused when built; at run time a change of the image
             size or of a geometric key (``img_shape``, ``flip``, ...) raises a
             DataValidationError naming it.
+        exclude_erased (bool): mark erased pixels in ``strong_visible`` (and
+            so leave them out of the consistency loss). False: erased pixels
+            are targets like any other (the ablation). Defaults to True.
     """
 
-    def __init__(self, transforms: List[dict]):
+    def __init__(self, transforms: List[dict], exclude_erased: bool = True):
         geometric = [t.get('type') for t in transforms if isinstance(t, dict) and
                      any(w in str(t.get('type')) for w in GEOMETRIC_WORDS)]
         if geometric:
             raise ConfigError(f'StrongView: {geometric} change geometry; the strong view must '
                               'keep the weak view\'s pixels in place (photometric ops only)')
-        self.transforms = Compose([_erasing_marks_visibility(t) for t in transforms])
+        self.exclude_erased = exclude_erased
+        self.transforms = Compose([_erasing_marks_visibility(t) for t in transforms]
+                                  if exclude_erased else transforms)
 
     def transform(self, results: dict) -> dict:
         view = copy.copy(results)
         view['img'] = results['img'].copy()
         # the view's only segmentation field: erasing steps zero it where they erase
-        view['strong_visible'] = np.ones(results['img'].shape[:2], np.uint8)
-        view['seg_fields'] = ['strong_visible']
+        view['seg_fields'] = ['strong_visible'] if self.exclude_erased else []
+        if self.exclude_erased:
+            view['strong_visible'] = np.ones(results['img'].shape[:2], np.uint8)
         view = self.transforms(view)
         if view is None:
             raise DataValidationError('StrongView: a strong transform dropped the sample')
@@ -191,11 +197,13 @@ class StrongView(BaseTransform):
             raise DataValidationError(f'StrongView: the strong view changed geometry keys '
                                       f'{changed}; use photometric transforms only')
         results['img_strong'] = view['img']
-        results['strong_visible'] = view['strong_visible'] > 0
+        if self.exclude_erased:
+            results['strong_visible'] = view['strong_visible'] > 0
         return results
 
     def __repr__(self) -> str:
-        return f'{self.__class__.__name__}(transforms={self.transforms})'
+        return (f'{self.__class__.__name__}(transforms={self.transforms}, '
+                f'exclude_erased={self.exclude_erased})')
 
 
 @TRANSFORMS.register_module()

@@ -17,7 +17,8 @@ mmengine's DDP wrapper trains it unchanged. Log keys: ``sup.decode.loss_ce``
 Without ``teacher_ema_decay`` the model itself, under ``no_grad``, predicts on
 the weak view (as in UDA), and the checkpoint is a stock EncoderDecoder
 checkpoint. With it, an EMA copy (``ema_teacher``, kept in the checkpoint so
-``--resume`` continues exactly) predicts, in eval mode.
+``--resume`` continues exactly) predicts, in eval mode; ``UDATeacherHook``
+updates it after every step (mmdet's mean-teacher pattern).
 """
 from __future__ import annotations
 
@@ -63,7 +64,9 @@ class UDAEncoderDecoder(EncoderDecoder):
         rampup_iters (int): the consistency weight grows linearly from 0 over
             these many iterations. Defaults to 0.
         teacher_ema_decay (float, optional): use an EMA teacher with this decay
-            (e.g. 0.99); None predicts with the model itself. Defaults to None.
+            (e.g. 0.99), updated by ``UDATeacherHook`` (add it to
+            ``custom_hooks``); None predicts with the model itself.
+            Defaults to None.
         predict_on (str): ``'student'`` or ``'teacher'`` (needs the EMA
             teacher) for validation/testing. Defaults to ``'student'``.
         student_forward (str): ``'joint'`` runs the student once on the
@@ -236,9 +239,15 @@ class UDAEncoderDecoder(EncoderDecoder):
         ema = getattr(self, 'ema_teacher', None)
         if ema is None:
             return self
-        if self.training:
-            ema.update_parameters(self)  # once per training step, before predicting
+        if self.training and int(ema.steps) == 0:
+            raise ConfigError("teacher_ema_decay needs custom_hooks=[..., "
+                              "dict(type='UDATeacherHook')] to update the teacher")
         return ema.module
+
+    def update_teacher(self) -> None:
+        """One EMA step of the teacher towards the current weights (the first
+        one copies them); called by ``UDATeacherHook`` after each step."""
+        self.ema_teacher.update_parameters(self)
 
     @staticmethod
     def _valid_mask(data_samples: List[SegDataSample], inputs: torch.Tensor) -> torch.Tensor:

@@ -119,11 +119,15 @@ def _uda_opts(root, iters):
 def test_resume_continues_like_an_uninterrupted_run(tiny_uda_root, tmp_path):
     """EMA teacher, TSA and both samplers continue exactly after --resume."""
     full, cut = str(tmp_path / 'full'), str(tmp_path / 'cut')
+    config = str(tmp_path / 'uda_ema.py')  # the UDA demo config with an EMA teacher
+    with open(config, 'w') as f:
+        f.write(f"_base_ = '{osp.join(REPO, UDA_CFG)}'\n"
+                "custom_hooks = [dict(type='RandomStateHook'), dict(type='UDATeacherHook')]\n")
     common = _uda_opts(tiny_uda_root, iters=4) + [
         'default_hooks.checkpoint.interval=2', 'model.teacher_ema_decay=0.9',
         'model.tsa_schedule=exp', 'model.confidence_threshold=0.1', 'model.rampup_iters=0',
         'train_cfg.val_interval=1000000']
-    p = _run('train', UDA_CFG, '--work-dir', full, '--cfg-options', *common)
+    p = _run('train', config, '--work-dir', full, '--cfg-options', *common)
     assert p.returncode == 0, p.stderr[-3000:]
     # "crash" right after iteration 2: a work dir holding only that checkpoint
     # (same schedule, so TSA's progress and the lr continue as they were)
@@ -131,7 +135,7 @@ def test_resume_continues_like_an_uninterrupted_run(tiny_uda_root, tmp_path):
     shutil.copy(osp.join(full, 'iter_2.pth'), cut)
     with open(osp.join(cut, 'last_checkpoint'), 'w') as f:
         f.write(osp.join(cut, 'iter_2.pth'))
-    p = _run('train', UDA_CFG, '--work-dir', cut, '--resume', '--cfg-options', *common)
+    p = _run('train', config, '--work-dir', cut, '--resume', '--cfg-options', *common)
     assert p.returncode == 0, p.stderr[-3000:]
     assert 'Advance dataloader 2 steps' in p.stdout + p.stderr
     a, b = _weights(osp.join(full, 'iter_4.pth')), _weights(osp.join(cut, 'iter_4.pth'))

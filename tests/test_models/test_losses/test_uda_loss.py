@@ -102,3 +102,26 @@ def test_tsa_masks_confident_true_class_pixels_and_keeps_ignore():
     out, kept = tsa_mask_labels(logits, label, threshold=0.9)
     assert out.tolist() == [[[255, 0, 2, 255]]]
     assert kept.item() == pytest.approx(2 / 3)
+
+
+def test_kl_direction_is_target_to_student():
+    """KL(q || p_s), q the sharpened teacher (UDA's forward KL): the value by
+    hand for both directions, and only the forward one matches."""
+    s, t = _logits(1), _logits(2)
+    q = (t / 0.4).softmax(1)
+    p = s.softmax(1)
+    forward = (q * (q.log() - p.log())).sum(1).mean()
+    reverse = (p * (p.log() - q.log())).sum(1).mean()
+    loss, _ = uda_consistency_loss(s, t, temperature=0.4, threshold=0.0)
+    assert loss.item() == pytest.approx(forward.item(), rel=1e-5)
+    assert abs(forward.item() - reverse.item()) > 0.1  # the swap would be seen
+
+
+def test_confidence_mask_uses_the_unsharpened_teacher():
+    """A pixel counts when max softmax(t) > threshold before sharpening: with
+    temperature 0.4 every sharpened max would pass 0.5, the raw ones do not."""
+    t = torch.zeros(1, 3, 1, 2)
+    t[0, 0, 0, 0] = 0.5   # raw max 0.45: masked; sharpened 0.58
+    t[0, 0, 0, 1] = 2.0   # raw max 0.79: kept
+    _, ratio = uda_consistency_loss(torch.zeros_like(t), t, temperature=0.4, threshold=0.5)
+    assert ratio.item() == pytest.approx(0.5)

@@ -200,3 +200,44 @@ def test_tsa_refuses_a_loss_it_cannot_average_over_kept_pixels():
     cfg.decode_head.loss_decode = dict(type='DiceLoss')
     with pytest.raises(ConfigError, match='DiceLoss has no avg_non_ignore'):
         MODELS.build(cfg)
+
+
+def test_ema_teacher_moves_one_minus_decay_towards_the_student():
+    """teacher <- decay * teacher + (1 - decay) * student per update; a
+    swapped momentum would move it 99 % of the way."""
+    model = MODELS.build(_model_cfg(teacher_ema_decay=0.99))
+    model.update_teacher()  # mmengine's first update copies the student
+    before = model.ema_teacher.module.decode_head.conv_seg.weight.detach().clone()
+    with torch.no_grad():
+        model.decode_head.conv_seg.weight.add_(1.0)
+    model.update_teacher()
+    after = model.ema_teacher.module.decode_head.conv_seg.weight
+    torch.testing.assert_close(after, before + 0.01, rtol=0, atol=1e-5)
+
+
+def test_ema_teacher_without_its_hook_is_a_config_error():
+    model = MODELS.build(_model_cfg(teacher_ema_decay=0.99, confidence_threshold=0.0))
+    model.train()
+    inputs, samples = _uda_batch()
+    with pytest.raises(ValueError, match="UDATeacherHook"):
+        model.loss(inputs, samples)
+    model.update_teacher()
+    assert torch.isfinite(model.loss(inputs, samples)['unsup.loss_consistency'])
+
+
+@pytest.mark.parametrize('it,ramp', [(0, 0.0), (25, 0.25), (100, 1.0), (400, 1.0)])
+def test_consistency_weight_ramps_up_linearly(it, ramp):
+    torch.manual_seed(0)
+    model = MODELS.build(_model_cfg(confidence_threshold=0.0, rampup_iters=100,
+                                    consistency_weight=2.0))
+    model.eval()
+    inputs, samples = _uda_batch()
+    s_logits = torch.randn(2, 19, 32, 48)
+    hub = MessageHub.get_current_instance()
+    values = {}
+    for i in (it, 10**6):
+        hub.update_info('iter', i)
+        values[i] = model._unsup_loss(inputs['weak'], s_logits,
+                                      samples['unsup'])['unsup.loss_consistency']
+    assert values[10**6] > 0
+    torch.testing.assert_close(values[it], values[10**6] * ramp)

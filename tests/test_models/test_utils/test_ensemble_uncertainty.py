@@ -4,8 +4,8 @@ import math
 import pytest
 import torch
 
-from ganseg_mm.models.utils.ensemble_uncertainty import (image_score, js_uncertainty, keep_mask,
-                                              majority_vote)
+from ganseg_mm.models.utils.ensemble_uncertainty import (image_score, js_uncertainty,
+                                                         keep_mask, majority_vote)
 
 
 def test_js_zero_when_members_agree_and_log2_when_split():
