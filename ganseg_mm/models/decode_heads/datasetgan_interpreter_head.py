@@ -28,10 +28,18 @@ class DatasetGANInterpreterHead(BaseModule):
     """Ensemble of ``num_members`` three-layer MLPs on per-pixel features.
 
     Widths follow nv-tlabs/datasetGAN_release: ``(128, 32)`` for fewer than 32
-    classes, ``(256, 128)`` otherwise. Each member gets its own random
-    initialization and is trained with cross-entropy on the same pixels;
-    prediction is the members' majority vote, uncertainty the per-pixel
-    Jensen-Shannon divergence of their softmax outputs.
+    classes, ``(256, 128)`` otherwise. Prediction is the members' majority
+    vote, uncertainty the per-pixel Jensen-Shannon divergence of their softmax
+    outputs, so the members must be trained independently (the reference
+    trains each classifier on its own, with its own initialization and its own
+    shuffling of the pixels): members that saw the same batches agree more,
+    the JS score shrinks and the uncertainty filter weakens. Here each member
+    has its own initialization and, every step, its own random subset
+    (``member_fraction``) of the sampled pixels, so their batches differ as
+    independently shuffled loaders' would. Their losses are summed for one
+    optimizer; the members share no parameters, so with a per-parameter
+    optimizer (Adam, as the reference) each member's update depends on its
+    own loss only.
 
     Args:
         in_channels (int): Feature dimension D (sum of the selected StyleGAN2
@@ -43,11 +51,14 @@ class DatasetGANInterpreterHead(BaseModule):
         ignore_index (int): Label ignored by the loss. Defaults to 255.
         loss_weight (float): Weight of the summed members' cross-entropy.
             Defaults to 1.0.
+        member_fraction (float): Share of the step's pixels each member is
+            trained on, drawn per member; 1.0 trains every member on the same
+            pixels. Defaults to 0.5.
         init_cfg (dict, optional): mmengine initialization config.
     """
 
     def __init__(self, in_channels, num_classes, num_members=10, hidden_channels=None,
-                 ignore_index=255, loss_weight=1.0, init_cfg=None):
+                 ignore_index=255, loss_weight=1.0, member_fraction=0.5, init_cfg=None):
         super().__init__(init_cfg=init_cfg)
         for name, v in (('in_channels', in_channels), ('num_classes', num_classes),
                         ('num_members', num_members)):
@@ -57,6 +68,8 @@ class DatasetGANInterpreterHead(BaseModule):
             raise ConfigError(f'num_classes must be >= 2, got {num_classes}')
         if hidden_channels is None:
             hidden_channels = (128, 32) if num_classes < 32 else (256, 128)
+        if not 0 < member_fraction <= 1:
+            raise ConfigError(f'member_fraction must be in (0, 1], got {member_fraction}')
         if len(hidden_channels) != 2:
             raise ConfigError(f'hidden_channels must have two widths, got {hidden_channels}')
         self.in_channels = in_channels
@@ -65,6 +78,7 @@ class DatasetGANInterpreterHead(BaseModule):
         self.hidden_channels = tuple(hidden_channels)
         self.ignore_index = ignore_index
         self.loss_weight = loss_weight
+        self.member_fraction = member_fraction
         self.members = nn.ModuleList(
             _mlp(in_channels, self.hidden_channels, num_classes) for _ in range(num_members))
 
@@ -79,12 +93,19 @@ class DatasetGANInterpreterHead(BaseModule):
         return torch.stack([m(feats) for m in self.members])
 
     def loss(self, feats: torch.Tensor, labels: torch.Tensor) -> dict:
-        """``loss_ce`` (sum of the members' mean CE) and pixel ``acc`` (vote)."""
-        logits = self.forward(feats)
-        ce = sum(F.cross_entropy(lg, labels, ignore_index=self.ignore_index) for lg in logits)
+        """``loss_ce`` (sum of the members' mean CE, each on its own random
+        ``member_fraction`` of the pixels) and pixel ``acc`` (vote, all pixels)."""
+        self._check(feats)
+        n = feats.shape[0]
+        k = max(1, round(self.member_fraction * n))
+        ce = 0
+        for member in self.members:
+            idx = torch.randperm(n, device=feats.device)[:k] if k < n else slice(None)
+            ce = ce + F.cross_entropy(member(feats[idx]), labels[idx],
+                                      ignore_index=self.ignore_index)
         with torch.no_grad():
             valid = labels != self.ignore_index
-            vote = majority_vote(logits.softmax(-1))
+            vote = majority_vote(self.forward(feats).softmax(-1))
             acc = (vote[valid] == labels[valid]).float().mean() if valid.any() \
                 else feats.new_tensor(0.)
         return dict(loss_ce=self.loss_weight * ce, acc=acc)
