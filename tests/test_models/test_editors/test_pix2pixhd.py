@@ -48,12 +48,16 @@ def test_discriminator_scales_and_features():
 
 
 def test_gan_losses_exact():
+    """Per scale the mean over the patch map; summed over the scales (pix2pixHD)."""
     zero = [[torch.zeros(1, 1, 2, 2)], [torch.zeros(1, 1, 1, 1)]]
     two = [[torch.full((1, 1, 2, 2), 2.)]]
-    assert gan_loss(zero, True, 'lsgan').item() == 1.0
+    assert gan_loss(zero, True, 'lsgan').item() == 2.0  # (0 - 1)^2 at each of 2 scales
     assert gan_loss(zero, False, 'lsgan').item() == 0.0
+    mixed = [[torch.full((1, 1, 2, 2), 0.5)], [torch.tensor([[[[0., 2.]]]])]]
+    # scale 1: (0.5 - 1)^2 = 0.25; scale 2: ((0 - 1)^2 + (2 - 1)^2) / 2 = 1
+    assert gan_loss(mixed, True, 'lsgan').item() == 1.25
     assert gan_loss(two, True, 'lsgan').item() == 1.0
-    assert gan_loss(zero, True, 'hinge').item() == 1.0  # relu(1 - 0)
+    assert gan_loss(zero, True, 'hinge').item() == 2.0  # relu(1 - 0) at each of 2 scales
     assert gan_loss(two, False, 'hinge').item() == 3.0  # relu(1 + 2)
     assert gan_loss(two, True, 'hinge', for_discriminator=False).item() == -2.0
     with pytest.raises(ValueError, match='wgan'):
@@ -154,6 +158,34 @@ def test_train_step_updates_both_networks(gan_type):
     # the frozen VGG stays out of checkpoints
     assert not any('vgg' in k for k in model.state_dict())
     assert all(p.requires_grad for p in model.discriminator.parameters())  # unfrozen after G
+
+
+def test_generator_runs_once_per_iteration():
+    """pix2pixHD computes the fake once: D's step sees it detached, G's step
+    backpropagates through the same tensor."""
+    model = _model(vgg_loss=None)
+    MessageHub.get_current_instance().update_info('iter', 0)
+    calls = []
+    model.generator.register_forward_hook(lambda m, i, o: calls.append(o))
+    seen = []
+    model.discriminator.register_forward_hook(lambda m, i, o: seen.append(i[0]))
+    model.train_step(_batch(), _optims(model))
+    assert len(calls) == 1
+    fake = calls[0]
+    # D: fake (detached), real; G: fake (with its graph), real (feature matching)
+    assert torch.equal(seen[0][:, -3:], fake.detach()) and not seen[0].requires_grad
+    assert torch.equal(seen[2][:, -3:], fake.detach()) and seen[2].requires_grad
+    assert model._fake is None  # nothing held after the iteration
+
+
+def test_two_discriminator_steps_regenerate():
+    model = _model(vgg_loss=None, discriminator_steps=2)
+    calls = []
+    model.generator.register_forward_hook(lambda m, i, o: calls.append(o.requires_grad))
+    for it in range(2):
+        MessageHub.get_current_instance().update_info('iter', it)
+        model.train_step(_batch(), _optims(model))
+    assert calls == [False, False, True]  # no grad-carrying fake waits for a G step
 
 
 def test_model_checks_and_inference():

@@ -19,7 +19,10 @@ VGG19_FILE = 'vgg19-dcbb9e9d.pth'  # torchvision's file name in the torch hub ca
 
 def gan_loss(preds: List[List[torch.Tensor]], target_real: bool, gan_type: str,
              for_discriminator: bool = True) -> torch.Tensor:
-    """Adversarial loss averaged over the discriminator scales.
+    """Adversarial loss summed over the discriminator scales, as pix2pixHD's
+    ``GANLoss`` (NVIDIA/pix2pixHD ``models/networks.py``): with 2 scales the
+    adversarial term weighs twice a single scale's against feature matching
+    and VGG (both weighted 10).
 
     Args:
         preds: per scale, the feature list of a PatchGAN; the last is the logit map.
@@ -39,7 +42,7 @@ def gan_loss(preds: List[List[torch.Tensor]], target_real: bool, gan_type: str,
             total = total + F.relu(1. + sign * logit).mean()
         else:
             total = total - logit.mean()
-    return total / len(preds)
+    return total
 
 
 def feature_matching_loss(fake: List[List[torch.Tensor]],

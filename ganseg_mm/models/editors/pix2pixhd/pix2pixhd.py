@@ -64,6 +64,7 @@ class Pix2PixHD(BaseGAN):
         self.feat_match_weight = feat_match_weight
         self.vgg_weight = 0.
         self._vgg: List[VGGLoss] = []  # a list keeps the frozen VGG out of checkpoints
+        self._fake = None  # (cond, fake) of this iteration's discriminator step
         if vgg_loss is not None:
             unknown = set(vgg_loss) - {'weight', 'pretrained'}
             if unknown:
@@ -99,12 +100,29 @@ class Pix2PixHD(BaseGAN):
     def _disc(self, cond: torch.Tensor, img: torch.Tensor):
         return self.discriminator(torch.cat([cond, img], 1))
 
+    def _reuses_fake(self, optimizer_wrapper: OptimWrapper) -> bool:
+        """Whether the generator step of this iteration follows right after
+        this discriminator step (mmagic's default: one D step, no gradient
+        accumulation), so that the fake can be computed once for both, as
+        pix2pixHD does. Otherwise a grad-carrying fake would wait for a
+        generator step that does not come (and break DDP's next forward)."""
+        # mmagic's BaseGAN.train_step reads the same attribute: no public accessor
+        accumulate = getattr(optimizer_wrapper, '_accumulative_counts', 1)
+        return self.discriminator_steps == 1 and accumulate == 1
+
     def train_discriminator(self, inputs: dict, data_samples, optimizer_wrapper: OptimWrapper
                             ) -> Dict[str, torch.Tensor]:
-        """Discriminator main: real -> 1, fake (detached) -> 0."""
+        """Discriminator main: real -> 1, fake (detached) -> 0. The fake is kept
+        (with its graph) for the generator step that follows."""
         cond, real = inputs['cond'], inputs['img']
-        with torch.no_grad():
+        self._fake = None
+        if self._reuses_fake(optimizer_wrapper):
             fake = self.generate(cond)
+            self._fake = (cond, fake)
+            fake = fake.detach()
+        else:
+            with torch.no_grad():
+                fake = self.generate(cond)
         loss_fake = gan_loss(self._disc(cond, fake), False, self.gan_type)
         loss_real = gan_loss(self._disc(cond, real), True, self.gan_type)
         loss, log_vars = self.parse_losses(
@@ -116,7 +134,10 @@ class Pix2PixHD(BaseGAN):
                         ) -> Dict[str, torch.Tensor]:
         """Generator main: fool D, match D features of real, match VGG features."""
         cond, real = inputs['cond'], inputs['img']
-        fake = self.generate(cond)
+        cached, self._fake = self._fake, None
+        # the discriminator step's fake, by the same generator: pix2pixHD's one
+        # generator forward per iteration (a second generator step recomputes)
+        fake = cached[1] if cached is not None and cached[0] is cond else self.generate(cond)
         pred_fake = self._disc(cond, fake)
         losses = dict(loss_gan_g=gan_loss(pred_fake, True, self.gan_type,
                                           for_discriminator=False))
