@@ -7,6 +7,7 @@ demo val).
 """
 import glob
 import importlib.util
+import json
 import os
 import os.path as osp
 import uuid
@@ -133,6 +134,8 @@ def generated(gan_ckpt, annotated, tmp_path_factory):
         [cfg_path, str(work), out, '--num', '5', '--drop', '0.2']) == 0
     imgs = glob.glob(osp.join(out, 'leftImg8bit', 'train', 'datasetgan', '*_leftImg8bit.png'))
     assert len(imgs) == 4
+    with open(osp.join(out, 'manifest.json')) as f:
+        assert json.load(f)['truncation'] == 0.7  # DatasetGAN's psi by default, recorded
     return out
 
 

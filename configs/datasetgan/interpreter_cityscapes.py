@@ -3,9 +3,10 @@
 # layers of the 512 px StyleGAN2 (./stylegan2_512_cityscapes.py), trained on
 # the annotated samples with mmengine's Runner:
 #   python tools/train.py configs/datasetgan/interpreter_cityscapes.py
-# Validation = whole-image mIoU of the annotated samples (datasetGAN_release also
-# fits all annotations and stops on a plateau); EarlyStoppingHook stops when
-# it no longer improves. Hold images out with the datasets' `subset`.
+# Validation = whole-image mIoU on the annotations held out from training (1 in
+# 8, at least one); EarlyStoppingHook stops when it no longer improves and
+# generate_dataset.py takes the best checkpoint on them. (datasetGAN_release
+# stops on the training pixels' own accuracy, which cannot tell overfitting.)
 _base_ = 'mmseg::_base_/default_runtime.py'
 custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
@@ -29,15 +30,16 @@ model = dict(
     head=dict(type='DatasetGANInterpreterHead', num_classes=len(classes), num_members=10))
 
 dataset = dict(type='DatasetGANAnnotationDataset', samples_dir=samples_dir,
-               ann_dir=ann_dir, classes=classes, gan_config=gan_config)
+               ann_dir=ann_dir, classes=classes, gan_config=gan_config,
+               heldout_fraction=0.125)
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,
     sampler=dict(type='InfiniteSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'), dataset=dataset)
+    collate_fn=dict(type='default_collate'), dataset=dict(dataset, part='train'))
 val_dataloader = dict(
     batch_size=1, num_workers=0, persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'), dataset=dataset)
+    collate_fn=dict(type='default_collate'), dataset=dict(dataset, part='heldout'))
 val_evaluator = dict(type='IoUMetric', iou_metrics=['mIoU'])
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

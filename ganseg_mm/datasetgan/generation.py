@@ -141,7 +141,7 @@ def _forget_unlabelled(out_dir: str, split: str, city: str) -> None:
 
 
 def label_images(model, out_dir: str, num: int, seed: int, shard=(0, 1), batch_size=4,
-                 truncation=1.0, top_fraction=0.1, progress=True) -> int:
+                 truncation=0.7, top_fraction=0.1, progress=True) -> int:
     """Label this shard's images not yet done; returns how many were made.
 
     The batches are fixed (``batch_size`` consecutive images of the shard),

@@ -11,7 +11,7 @@ from mmengine.config import Config
 from mmseg.registry import DATASETS
 from torch.utils.data import Dataset
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from ganseg_mm.utils.labels import check_label_ids
 
 LATENT_KEYS = ('w', 'out_size', 'style_channels', 'gan_config', 'gan_checkpoint', 'seed',
@@ -68,6 +68,22 @@ def read_png_mask(path: str) -> np.ndarray:
     return mask
 
 
+PARTS = ('all', 'train', 'heldout')
+
+
+def heldout_indices(n: int, fraction: float) -> set:
+    """Indices of the held-out annotations among ``n`` sorted ones: every
+    ``round(1 / fraction)``-th, starting with the last, at least one when
+    ``fraction > 0`` and ``n >= 2``, never all of them."""
+    if fraction <= 0 or n < 2:
+        return set()
+    step = max(1, round(1 / fraction))
+    held = set(range(n - 1, -1, -step))
+    while len(held) >= n:
+        held.discard(min(held))
+    return held
+
+
 @DATASETS.register_module()
 class DatasetGANAnnotationDataset(Dataset):
     """Pairs ``(w, gt)`` of the annotated samples (``ann_dir/sample_XXXXX.png``).
@@ -80,7 +96,14 @@ class DatasetGANAnnotationDataset(Dataset):
         ann_dir (str): Output of ``tools/datasetgan/import_annotations.py``.
         classes (list[str]): Class names (their number is the class count).
         subset (tuple[int, int], optional): ``(start, stop)`` slice of the
-            sorted annotations (e.g. to hold some out). Defaults to None (all).
+            sorted annotations. Defaults to None (all).
+        heldout_fraction (float): Share of the annotations held out from
+            interpreter training, for validation and early stopping (at least
+            one as soon as the share is > 0 and there are two or more).
+            Every ``round(1 / fraction)``-th sorted annotation is held out, so
+            the held-out ones spread over the set. Defaults to 0.
+        part (str): ``'all'``, ``'train'`` (without the held-out ones) or
+            ``'heldout'``. Defaults to ``'all'``.
         ignore_index (int): Unlabelled id. Defaults to 255.
         gan_config (str, optional): The interpreter's GAN config; the latent
             file must match its generator (``style_channels``, ``out_size``).
@@ -88,7 +111,11 @@ class DatasetGANAnnotationDataset(Dataset):
     """
 
     def __init__(self, samples_dir, ann_dir, classes, subset=None, ignore_index=255,
-                 gan_config=None):
+                 gan_config=None, heldout_fraction=0.0, part='all'):
+        if part not in PARTS:
+            raise ConfigError(f'part must be one of {PARTS}, got {part!r}')
+        if not 0 <= heldout_fraction < 1:
+            raise ConfigError(f'heldout_fraction must be in [0, 1), got {heldout_fraction}')
         self.metainfo = dict(classes=tuple(classes))
         expect = {}
         if gan_config is not None:
@@ -100,9 +127,13 @@ class DatasetGANAnnotationDataset(Dataset):
         files = sorted(glob.glob(osp.join(ann_dir, 'sample_*.png')))
         if subset is not None:
             files = files[slice(*subset)]
+        held = heldout_indices(len(files), heldout_fraction)
+        if part != 'all':
+            files = [f for i, f in enumerate(files) if (i in held) == (part == 'heldout')]
         if not files:
             raise DataValidationError(f'{ann_dir}: no annotations sample_XXXXX.png '
-                                      f'(subset={subset})')
+                                      f'(subset={subset}, part={part!r}, '
+                                      f'heldout_fraction={heldout_fraction})')
         self.w, self.gt, self.index = [], [], []
         n = info['w'].shape[0]
         for f in files:

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from ganseg_mm.utils.errors import DataValidationError
-from ganseg_mm.utils.gan import load_generator, make_condition, read_condition_inputs, to_uint8
+from ganseg_mm.utils.gan import (load_gan_config, load_generator, make_condition,
+                                 read_condition_inputs, to_uint8)
 from ganseg_mm.utils.io import atomic_write_png
 from ganseg_mm.utils.output_dir import OutputDir
 from .compose_set import CITY, COMPOSE_MANIFEST
@@ -32,17 +33,17 @@ MANIFEST = 'manifest.json'
 PARAMS = 'synthesize_params.json'
 
 
-def load_pix2pixhd(config: str, checkpoint: str,
-                   device: str = 'cpu') -> Tuple[torch.nn.Module, dict]:
-    """The trained pix2pixHD generator of ``config`` and what its input needs.
+def load_pix2pixhd(config: str, checkpoint: str, device: str = 'cpu',
+                   cfg_options: Optional[dict] = None) -> Tuple[torch.nn.Module, dict]:
+    """The trained pix2pixHD generator of ``config`` (with the ``cfg_options``
+    it was trained with) and what its input needs.
 
     Returns (generator in eval mode, dict(num_classes, use_instance,
     ignore_index)). Bad checkpoints raise DataValidationError (see
     :func:`ganseg_mm.utils.gan.load_generator`).
     """
-    from mmengine.config import Config
-    gen = load_generator(config, checkpoint, device=device)
-    pre = Config.fromfile(config).model.data_preprocessor
+    gen = load_generator(config, checkpoint, device=device, cfg_options=cfg_options)
+    pre = load_gan_config(config, cfg_options).model.data_preprocessor
     return gen, dict(num_classes=gen.num_classes, use_instance=gen.use_instance,
                      ignore_index=pre.get('ignore_index', 255))
 

@@ -88,8 +88,25 @@ def load_state_dict_checked(module: torch.nn.Module, state: Mapping, path: str, 
     module.load_state_dict(state, strict=False)  # checked above, BN counters aside
 
 
+def load_gan_config(config: str, cfg_options: Optional[dict] = None):
+    """An mmagic GAN config read from ``config`` with ``cfg_options`` (the
+    ``--cfg-options`` it was trained with) merged in.
+
+    Raises:
+        DataValidationError: the file is missing.
+    """
+    from mmengine.config import Config
+    if not osp.isfile(config):
+        raise DataValidationError(f'{config}: GAN config not found')
+    cfg = Config.fromfile(config)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    return cfg
+
+
 def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[str] = (
-        'generator.', ), device: str = 'cpu') -> torch.nn.Module:
+        'generator.', ), device: str = 'cpu',
+        cfg_options: Optional[dict] = None) -> torch.nn.Module:
     """Build ``model.generator`` of an mmagic GAN config and load its weights.
 
     The project's networks are registered by the config's own
@@ -105,8 +122,13 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
             with fresh weights (e.g. when a later checkpoint brings them).
         prefixes (Sequence[str]): State-dict prefixes tried in order; the first
             present is loaded (e.g. ``('generator_ema.module.', 'generator.')``).
-            Defaults to ``('generator.',)``.
+            A ``module.`` right after the prefix is dropped: a GAN trained by
+            ``tools/dist_train.sh`` (mmengine's
+            ``MMSeparateDistributedDataParallel`` wraps the generator itself)
+            saves ``generator.module.*``. Defaults to ``('generator.',)``.
         device (str): Device of the returned generator. Defaults to 'cpu'.
+        cfg_options (dict, optional): Overrides the GAN was trained with,
+            merged into ``config`` (see :func:`load_gan_config`).
 
     Returns:
         torch.nn.Module: The generator in eval mode with gradients off.
@@ -116,20 +138,20 @@ def load_generator(config: str, checkpoint: Optional[str], prefixes: Sequence[st
             checkpoint, no generator weights, or weights of another shape
             (class count, instance channel, widths).
     """
-    from mmengine.config import Config
     from mmengine.registry import DefaultScope
 
     import mmagic.models  # noqa: F401  (registers mmagic's networks)
     from mmagic.registry import MODELS
-    if not osp.isfile(config):
-        raise DataValidationError(f'{config}: GAN config not found')
+    cfg = load_gan_config(config, cfg_options)
     with DefaultScope.overwrite_default_scope('mmagic'):
-        gen = MODELS.build(Config.fromfile(config).model.generator)
+        gen = MODELS.build(cfg.model.generator)
     if checkpoint is not None:
         state = read_checkpoint(checkpoint)
         for p in prefixes:
             sub = {k[len(p):]: v for k, v in state.items() if k.startswith(p)}
             if sub:
+                if all(k.startswith('module.') for k in sub):  # a DDP-wrapped generator
+                    sub = {k[len('module.'):]: v for k, v in sub.items()}
                 break
         else:
             raise DataValidationError(f'{checkpoint}: no generator weights (keys '

@@ -66,3 +66,30 @@ def test_latent_file_must_match_generator(tmp_path):
     torch.save({'w': torch.zeros(2, 2)}, path)
     with pytest.raises(DataValidationError, match='not a latent file'):
         load_latents(path)
+
+
+@pytest.mark.parametrize('n,fraction,held', [
+    (16, 0.125, {15, 7}), (2, 0.125, {1}), (4, 0.5, {3, 1}), (1, 0.5, set()),
+    (5, 0.0, set()), (3, 0.9, {2, 1})])
+def test_heldout_indices(n, fraction, held):
+    from ganseg_mm.datasets.datasetgan_annotation_dataset import heldout_indices
+    assert heldout_indices(n, fraction) == held
+
+
+def test_interpreter_trains_and_validates_on_disjoint_annotations(tmp_path):
+    """Early stopping watches annotations the interpreter never trained on."""
+    import cv2
+    from ganseg_mm.datasets import DatasetGANAnnotationDataset
+    from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
+    _latents(str(tmp_path / 'latents.pt'), n=8)
+    ann = tmp_path / 'ann'
+    ann.mkdir()
+    for i in range(8):
+        cv2.imwrite(str(ann / f'{sample_name(i)}.png'), np.full((16, 16), i % 3, np.uint8))
+    parts = {p: DatasetGANAnnotationDataset(str(tmp_path), str(ann), ['a', 'b', 'c'],
+                                            heldout_fraction=0.25, part=p)
+             for p in ('all', 'train', 'heldout')}
+    assert parts['heldout'].index == [3, 7]
+    assert sorted(parts['train'].index + parts['heldout'].index) == parts['all'].index
+    with pytest.raises(ValueError, match='part must be one of'):
+        DatasetGANAnnotationDataset(str(tmp_path), str(ann), ['a', 'b', 'c'], part='val')

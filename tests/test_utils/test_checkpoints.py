@@ -74,6 +74,22 @@ def test_generator_loader_refuses_bad_files(kind, tiny_gan, tmp_path):
         load_generator(tiny_gan[0], path)
 
 
+def test_generator_of_a_distributed_run_loads(tiny_gan, tmp_path):
+    """tools/dist_train.sh saves the DDP-wrapped generator as generator.module.*;
+    with the GAN's training overrides the generator is built as trained."""
+    ref = load_generator(*tiny_gan)
+    state = torch.load(tiny_gan[1], map_location='cpu')
+    state['state_dict'] = {k.replace('generator.', 'generator.module.', 1): v
+                           for k, v in state['state_dict'].items()}
+    path = str(tmp_path / 'ddp.pth')
+    torch.save(state, path)
+    gen = load_generator(tiny_gan[0], path)
+    for (k, a), b in zip(ref.state_dict().items(), gen.state_dict().values()):
+        assert torch.equal(a, b), k
+    with pytest.raises(DataValidationError, match='does not fit the generator'):
+        load_generator(tiny_gan[0], path, cfg_options={'model.generator.style_channels': 32})
+
+
 def test_pix2pixhd_loader_refuses_a_foreign_generator(tiny_gan, tmp_path):
     from ganseg_mm.ganaug.renderer import load_pix2pixhd
     path, pattern = bad_checkpoints(tmp_path)['truncated']

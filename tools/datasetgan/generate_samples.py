@@ -1,10 +1,12 @@
 """DatasetGAN step 1: latents + images to annotate + a grid PNG.
 
     python tools/datasetgan/generate_samples.py GAN_CONFIG GAN_CHECKPOINT OUT_DIR \
-        [--num 16] [--seed 0] [--truncation 0.7]
+        [--num 16] [--seed 0] [--truncation 0.7] [--cfg-options K=V ...]
 
 Writes OUT_DIR/latents.pt (W latents and the generator they belong to),
 OUT_DIR/images/sample_XXXXX.png (annotate these) and OUT_DIR/grid.png.
+``--cfg-options``: the overrides GAN_CONFIG was trained with (``tools/train.py
+GAN_CONFIG --cfg-options ...``), so the generator is built as trained.
 Bad input (a missing, corrupt or foreign checkpoint, ...) exits with status 2
 and one ``error:`` line; impossible numbers are usage errors (also exit 2).
 """
@@ -13,6 +15,7 @@ import os.path as osp
 import sys
 
 import numpy as np
+from mmengine.config import DictAction
 
 from ganseg_mm.utils.cli import positive_fraction, positive_int, run_tool
 from ganseg_mm.utils.io import atomic_write_png
@@ -31,6 +34,9 @@ def parse_args(argv=None):
                    help="use the raw generator, not mmagic's EMA copy (short runs: the EMA, "
                    'momentum 2e-4, is still close to the initial weights); the interpreter '
                    'config must then set model.use_ema=False')
+    p.add_argument('--cfg-options', nargs='+', action=DictAction,
+                   help='overrides of GAN_CONFIG the checkpoint was trained with, e.g. '
+                   'model.generator.out_size=256 model.discriminator.in_size=256')
     return p.parse_args(argv)
 
 
@@ -54,7 +60,8 @@ def generate(args):
     from ganseg_mm.datasetgan.generation import mean_latent, sample_w
     from ganseg_mm.utils.gan import load_generator, to_uint8
     prefixes = ([] if args.no_ema else ['generator_ema.module.']) + ['generator.']
-    gen = load_generator(args.gan_config, args.gan_checkpoint, prefixes)
+    gen = load_generator(args.gan_config, args.gan_checkpoint, prefixes,
+                         cfg_options=args.cfg_options)
     mean_w = mean_latent(gen) if args.truncation < 1 else None
     w = sample_w(gen, [args.seed + i for i in range(args.num)], args.truncation, mean_w)
     imgs = []
