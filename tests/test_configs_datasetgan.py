@@ -116,7 +116,7 @@ def _interp_cfg(config, gan_ckpt, annotated):
 @pytest.mark.parametrize('config', [INTERP_DEMO, INTERP_FULL])
 def test_interpreter_config_trains(config, gan_ckpt, annotated, tmp_path):
     cfg = _interp_cfg(config, gan_ckpt, annotated)
-    assert any(h.type == 'EarlyStoppingHook' for h in cfg.custom_hooks)
+    assert any(h.type == 'MemberEarlyStoppingHook' for h in cfg.custom_hooks)
     runner = _train(cfg, tmp_path)
     assert 0 <= runner.message_hub.get_scalar('val/mIoU').current() <= 100
     assert glob.glob(str(tmp_path / 'best_mIoU_iter_2.pth'))

@@ -21,6 +21,7 @@ UDA_CONFIGS = [
     'configs/uda/deeplabv3_r18_uda_demo.py',
     'configs/uda/unet-s5-d16_uda_demo.py',
     'configs/uda/deeplabv3_r18_uda-cutout-target_demo.py',
+    'configs/uda/deeplabv3_r18_uda-cutmix_demo.py',
 ]
 SUPERVISED_TWINS = ['configs/uda/deeplabv3_r18_1-8sup_cityscapes.py',
                     'configs/uda/deeplabv3_r50_1-8sup_cityscapes.py',
@@ -66,6 +67,13 @@ def test_cutout_ablation_differs_from_uda_only_in_the_strong_view():
     assert strong[0].get('exclude_erased', True) and strong[1].exclude_erased is False
     assert {k: v for k, v in strong[1].items() if k != 'exclude_erased'} == strong[0]
     assert uda.model == abl.model and uda.train_dataloader == abl.train_dataloader
+
+
+def test_cutmix_ablation_differs_from_uda_only_in_cutmix():
+    uda, abl = (Config.fromfile(osp.join(REPO, 'configs/uda', c)) for c in
+                ('deeplabv3_r18_uda_demo.py', 'deeplabv3_r18_uda-cutmix_demo.py'))
+    assert abl.model.pop('cutmix_prob') == 0.5 and uda.model.get('cutmix_prob', 0) == 0
+    assert uda.model == abl.model and uda.train_cfg == abl.train_cfg
 
 
 @pytest.mark.slow

@@ -4,9 +4,10 @@
 # the annotated samples with mmengine's Runner:
 #   python tools/train.py configs/datasetgan/interpreter_cityscapes.py
 # Validation = whole-image mIoU on the annotations held out from training (1 in
-# 8, at least one); EarlyStoppingHook stops when it no longer improves and
-# generate_dataset.py takes the best checkpoint on them. (datasetGAN_release
-# stops on the training pixels' own accuracy, which cannot tell overfitting.)
+# 8, at least one); MemberEarlyStoppingHook stops each member when its own
+# held-out mIoU no longer improves, and generate_dataset.py takes the best
+# checkpoint of the vote. (datasetGAN_release stops on the training pixels'
+# own accuracy, which cannot tell overfitting.)
 _base_ = 'mmseg::_base_/default_runtime.py'
 custom_imports = dict(imports=['ganseg_mm'], allow_failed_imports=False)
 default_scope = 'mmseg'
@@ -59,8 +60,9 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', by_epoch=False, interval=val_interval,
                     max_keep_ckpts=1, save_best='mIoU', rule='greater'),
     sampler_seed=dict(type='DistSamplerSeedHook'))
-custom_hooks = [dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater',
-                     min_delta=0.5, patience=2)]
+# each member stops on its own held-out mIoU (rewound to its best), as the
+# reference trains and stops each classifier separately
+custom_hooks = [dict(type='MemberEarlyStoppingHook', min_delta=0.5, patience=2)]
 log_processor = dict(by_epoch=False)
 visualizer = dict(vis_backends=[dict(type='LocalVisBackend')])
 randomness = dict(seed=0)

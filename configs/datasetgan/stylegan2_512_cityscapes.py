@@ -6,8 +6,18 @@ _base_ = ['mmagic::_base_/models/base_styleganv2.py', 'mmagic::_base_/gen_defaul
 custom_imports = dict(imports=['ganseg_mm', 'ganseg_mm.models.editors'],
                       allow_failed_imports=False)
 gan_size = 512
+# StyleGAN2-ADA (Karras et al., NeurIPS 2020): a few thousand images overfit
+# the discriminator; mmagic's ADA augments what it sees with a probability p
+# that rises while its sign(D(real)) average exceeds 0.6 (p shown as
+# `augment` in the log). 'bgc', the paper's default pipeline; p may move by
+# 1 per ada_kimg thousand real images.
+ada_pipeline = dict(xflip=1, rotate90=1, xint=1, scale=1, rotate=1, aniso=1, xfrac=1,
+                    brightness=1, contrast=1, lumaflip=1, hue=1, saturation=1)
 model = dict(generator=dict(out_size=gan_size, style_channels=512, channel_multiplier=2),
-             discriminator=dict(in_size=gan_size, channel_multiplier=2))
+             discriminator=dict(type='ADAStyleGAN2Discriminator', in_size=gan_size,
+                                channel_multiplier=2,
+                                data_aug=dict(type='ADAAug', aug_pipeline=ada_pipeline,
+                                              ada_target=0.6, ada_kimg=500)))
 train_dataloader = dict(
     batch_size=4, num_workers=4, persistent_workers=True,
     sampler=dict(type='InfiniteSampler', shuffle=True),

@@ -10,8 +10,10 @@ gan_size = 64
 model = dict(
     generator=dict(type='SlimStyleGAN2Generator', out_size=gan_size, style_channels=128,
                    num_mlps=4, channel_multiplier=1, max_channels=64),
+    # ADA as at full scale; the run sees 2.4k real images (not millions), so p
+    # may move by 1 per 1k images instead of 500k
     discriminator=dict(type='SlimStyleGAN2Discriminator', in_size=gan_size,
-                       channel_multiplier=1, max_channels=64))
+                       channel_multiplier=1, max_channels=64, data_aug=dict(ada_kimg=1)))
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,
     dataset=dict(

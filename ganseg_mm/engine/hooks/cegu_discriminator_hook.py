@@ -10,7 +10,7 @@ from mmengine.dist import all_reduce, broadcast, get_world_size
 from mmengine.hooks import Hook, LoggerHook
 from mmengine.model import is_model_wrapper
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import HOOKS
+from mmengine.registry import HOOKS, DefaultScope
 from mmseg.registry import MODELS
 
 from ganseg_mm.models.losses.cegu_loss import (ENCODINGS, CEGUAdversarialLoss, CEGUContext,
@@ -142,7 +142,10 @@ class CEGUDiscriminatorHook(Hook):
                 f'CEGU discriminator in_channels={got}, but the segmentor has '
                 f'num_classes={num_classes}' + (' (+3 image channels)' if self.with_image else '')
                 + f': set in_channels={expected} or leave it unset (inferred)')
-        self.discriminator = MODELS.build(cfg)
+        # mmseg's scope whatever the caller's default scope is (an mmagic one
+        # left by a GAN step would not find the discriminator)
+        with DefaultScope.overwrite_default_scope('mmseg'):
+            self.discriminator = MODELS.build(cfg)
         self.discriminator.to(device)
         self.discriminator.requires_grad_(False)  # frozen except in its own step
         self.optim_wrapper = build_optim_wrapper(self.discriminator, self.optim_wrapper_cfg)

@@ -39,7 +39,10 @@ class DatasetGANInterpreterHead(BaseModule):
     independently shuffled loaders' would. Their losses are summed for one
     optimizer; the members share no parameters, so with a per-parameter
     optimizer (Adam, as the reference) each member's update depends on its
-    own loss only.
+    own loss only. Each member also stops on its own:
+    :class:`ganseg_mm.engine.hooks.MemberEarlyStoppingHook` rewinds a member
+    whose held-out score no longer improves to its best weights and freezes it
+    (:meth:`freeze_member`) while the others train on.
 
     Args:
         in_channels (int): Feature dimension D (sum of the selected StyleGAN2
@@ -81,6 +84,20 @@ class DatasetGANInterpreterHead(BaseModule):
         self.member_fraction = member_fraction
         self.members = nn.ModuleList(
             _mlp(in_channels, self.hidden_channels, num_classes) for _ in range(num_members))
+        self.frozen_members = set()
+
+    def freeze_member(self, i: int) -> None:
+        """Stop training member ``i``: no loss, no gradient, and BatchNorm
+        statistics kept (the member stays in eval mode)."""
+        self.frozen_members.add(i)
+        self.members[i].requires_grad_(False)
+        self.members[i].eval()
+
+    def train(self, mode=True):
+        super().train(mode)
+        for i in self.frozen_members:
+            self.members[i].eval()
+        return self
 
     def _check(self, feats):
         if feats.dim() != 2 or feats.shape[1] != self.in_channels:
@@ -99,7 +116,9 @@ class DatasetGANInterpreterHead(BaseModule):
         n = feats.shape[0]
         k = max(1, round(self.member_fraction * n))
         ce = 0
-        for member in self.members:
+        for i, member in enumerate(self.members):
+            if i in self.frozen_members:
+                continue
             idx = torch.randperm(n, device=feats.device)[:k] if k < n else slice(None)
             ce = ce + F.cross_entropy(member(feats[idx]), labels[idx],
                                       ignore_index=self.ignore_index)
@@ -111,7 +130,9 @@ class DatasetGANInterpreterHead(BaseModule):
         return dict(loss_ce=self.loss_weight * ce, acc=acc)
 
     @torch.no_grad()
-    def predict(self, feats: torch.Tensor):
-        """Majority-vote labels ``(N,)`` and per-pixel JS uncertainty ``(N,)``."""
+    def predict(self, feats: torch.Tensor, return_members: bool = False):
+        """Majority-vote labels ``(N,)`` and per-pixel JS uncertainty ``(N,)``;
+        with ``return_members`` also each member's labels ``(num_members, N)``."""
         probs = self.forward(feats).softmax(-1)
-        return majority_vote(probs), js_uncertainty(probs)
+        out = majority_vote(probs), js_uncertainty(probs)
+        return out + (probs.argmax(-1),) if return_members else out

@@ -6,8 +6,9 @@ latents (frozen generator, fixed noise), samples ``pixels_per_image`` labelled
 pixels per image and gathers their features at the layers' native resolutions
 (:func:`gather_features`), so nothing of size ``H x W x D`` is ever held: peak
 memory is one batch of layer maps plus the sampled features. Validation
-predicts whole images in chunks and reports mmseg's IoUMetric, which
-mmengine's EarlyStoppingHook monitors.
+predicts whole images in chunks and reports mmseg's IoUMetric of the vote,
+plus each member's labels, which
+:class:`ganseg_mm.engine.hooks.MemberEarlyStoppingHook` scores.
 """
 from __future__ import annotations
 
@@ -90,7 +91,8 @@ class DatasetGANInterpreter(BaseModel):
 
     def forward(self, w, gt=None, index=None, mode='tensor'):
         """``mode='loss'``: losses on sampled pixels; ``'predict'``: SegDataSamples
-        with ``pred_sem_seg``, ``js_uncertainty`` (and ``gt_sem_seg``);
+        with ``pred_sem_seg``, ``js_uncertainty``, ``member_sem_seg`` (each
+        member's labels, for per-member early stopping) and ``gt_sem_seg``;
         ``'tensor'``: (labels, js) of shape ``(B, S, S)``."""
         self.check_latents(w)
         img, maps = synthesize(self.generator, w, self.layers)
@@ -101,32 +103,40 @@ class DatasetGANInterpreter(BaseModel):
                 feats.append(gather_features(maps, coords, self.out_size, b))
                 labels.append(gt[b][coords[:, 0], coords[:, 1]])
             return self.head.loss(torch.cat(feats), torch.cat(labels).long())
-        labels, js = self.predict_maps(maps)
         if mode == 'tensor':
-            return labels, js
+            return self.predict_maps(maps)
+        labels, js, members = self.predict_maps(maps, return_members=True)
         out = []
         for b in range(w.shape[0]):
             ds = SegDataSample(pred_sem_seg=PixelData(data=labels[b][None]),
-                               js_uncertainty=PixelData(data=js[b][None]))
+                               js_uncertainty=PixelData(data=js[b][None]),
+                               member_sem_seg=PixelData(data=members[b]))
             if gt is not None:
                 ds.gt_sem_seg = PixelData(data=gt[b][None].long())
             out.append(ds)
         return out
 
     @torch.no_grad()
-    def predict_maps(self, maps):
-        """Majority-vote labels and JS uncertainty of every pixel, in chunks."""
-        s, n = self.out_size, maps[0].shape[0]
+    def predict_maps(self, maps, return_members: bool = False):
+        """Majority-vote labels and JS uncertainty of every pixel, in chunks;
+        with ``return_members`` also each member's labels ``(B, members, S, S)``."""
+        s, n, dev = self.out_size, maps[0].shape[0], maps[0].device
         yy, xx = torch.meshgrid(torch.arange(s), torch.arange(s), indexing='ij')
-        coords = torch.stack([yy.flatten(), xx.flatten()], 1).to(maps[0].device)
-        labels = torch.empty(n, s * s, dtype=torch.long, device=maps[0].device)
-        js = torch.empty(n, s * s, device=maps[0].device)
+        coords = torch.stack([yy.flatten(), xx.flatten()], 1).to(dev)
+        labels = torch.empty(n, s * s, dtype=torch.long, device=dev)
+        js = torch.empty(n, s * s, device=dev)
+        if return_members:  # (B, members, S*S): only when asked (validation)
+            members = torch.empty(n, self.head.num_members, s * s, dtype=torch.long,
+                                  device=dev)
         for b in range(n):
             for i in range(0, s * s, self.predict_chunk):
                 c = coords[i:i + self.predict_chunk]
-                labels[b, i:i + len(c)], js[b, i:i + len(c)] = self.head.predict(
-                    gather_features(maps, c, s, b))
-        return labels.view(n, s, s), js.view(n, s, s)
+                out = self.head.predict(gather_features(maps, c, s, b), return_members)
+                labels[b, i:i + len(c)], js[b, i:i + len(c)] = out[:2]
+                if return_members:
+                    members[b, :, i:i + len(c)] = out[2]
+        out = labels.view(n, s, s), js.view(n, s, s)
+        return out + (members.view(n, -1, s, s),) if return_members else out
 
     @torch.no_grad()
     def label_latents(self, w: torch.Tensor):

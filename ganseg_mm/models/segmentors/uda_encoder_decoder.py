@@ -38,6 +38,7 @@ from ganseg_mm.utils.errors import ConfigError
 
 from ..losses.uda_loss import TSA_SCHEDULES, tsa_mask_labels, tsa_threshold, \
     uda_consistency_loss
+from ..utils.cutmix import cutmix, cutmix_boxes
 
 PREDICT_ON = ('student', 'teacher')
 STUDENT_FORWARDS = ('joint', 'separate')
@@ -75,6 +76,10 @@ class UDAEncoderDecoder(EncoderDecoder):
             do); ``'separate'`` runs two passes. ``'joint'`` falls back to two
             passes when the labeled and unlabeled inputs differ in size.
             Defaults to ``'joint'``.
+        cutmix_prob (float): probability that a strong view gets a box of the
+            next unlabeled image's strong view pasted in, with the teacher's
+            target (and valid mask) in the box taken from that image, as
+            UniMatch does (0.5 there); 0 turns CutMix off. Defaults to 0.
         **kwargs: mmseg's EncoderDecoder keys (backbone, decode_head, ...).
     """
 
@@ -88,6 +93,7 @@ class UDAEncoderDecoder(EncoderDecoder):
                  teacher_ema_decay: Optional[float] = None,
                  predict_on: str = 'student',
                  student_forward: str = 'joint',
+                 cutmix_prob: float = 0.0,
                  **kwargs):
         super().__init__(**kwargs)
         if consistency_weight < 0:
@@ -109,6 +115,9 @@ class UDAEncoderDecoder(EncoderDecoder):
             raise ConfigError(f'teacher_ema_decay must be in (0, 1), got {teacher_ema_decay}')
         if temperature <= 0:
             raise ConfigError(f'temperature must be > 0, got {temperature}')
+        if not 0 <= cutmix_prob <= 1:
+            raise ConfigError(f'cutmix_prob must be in [0, 1], got {cutmix_prob}')
+        self.cutmix_prob = cutmix_prob
         self.consistency_weight = consistency_weight
         self.temperature = temperature
         self.confidence_threshold = confidence_threshold
@@ -163,6 +172,11 @@ class UDAEncoderDecoder(EncoderDecoder):
         if weak.shape != strong.shape:
             raise ConfigError(f'weak and strong views differ in shape: {tuple(weak.shape)} vs '
                               f'{tuple(strong.shape)}; both views must share geometry')
+        boxes = None
+        if self.cutmix_prob > 0:
+            n, _, h, w = strong.shape
+            boxes = cutmix_boxes(n, h, w, self.cutmix_prob)
+            strong = cutmix(strong, boxes)
         if self.student_forward == 'joint' and sup.shape[1:] == strong.shape[1:]:
             n = sup.shape[0]
             x = self.extract_feat(torch.cat([sup, strong]))
@@ -174,7 +188,7 @@ class UDAEncoderDecoder(EncoderDecoder):
         else:
             losses = self._sup_loss(sup, data_samples['sup'])
             s_logits = self._logits(self, strong)
-        losses.update(self._unsup_loss(weak, s_logits, data_samples['unsup']))
+        losses.update(self._unsup_loss(weak, s_logits, data_samples['unsup'], boxes))
         return losses
 
     def _logits(self, model: EncoderDecoder, inputs: torch.Tensor) -> torch.Tensor:
@@ -218,8 +232,10 @@ class UDAEncoderDecoder(EncoderDecoder):
         return out
 
     def _unsup_loss(self, weak: torch.Tensor, s_logits: torch.Tensor,
-                    data_samples: List[SegDataSample]) -> Dict[str, torch.Tensor]:
-        """Consistency of the student's strong-view logits with the teacher on ``weak``."""
+                    data_samples: List[SegDataSample],
+                    boxes: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+        """Consistency of the student's strong-view logits with the teacher on
+        ``weak``; in CutMix ``boxes`` the target is the next image's."""
         it, _ = self._progress()
         weight = self.consistency_weight * self._ramp(it)
         teacher = self._teacher()
@@ -229,10 +245,12 @@ class UDAEncoderDecoder(EncoderDecoder):
                 teacher.eval()
             t_logits = self._logits(teacher, weak)
             teacher.train(was_training)
+        valid = self._valid_mask(data_samples, weak)
+        if boxes is not None:
+            t_logits, valid = cutmix(t_logits, boxes), cutmix(valid, boxes)
         loss, ratio = uda_consistency_loss(
             s_logits, t_logits, self.temperature, self.confidence_threshold,
-            valid_mask=self._valid_mask(data_samples, weak),
-            reduction=self.consistency_reduction)
+            valid_mask=valid, reduction=self.consistency_reduction)
         return add_prefix(dict(loss_consistency=loss * weight, mask_ratio=ratio), 'unsup')
 
     def _teacher(self) -> EncoderDecoder:

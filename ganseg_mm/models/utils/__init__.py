@@ -1,1 +1,2 @@
-"""Functions shared by models: StyleGAN2 per-pixel features, ensemble uncertainty."""
+"""Functions shared by models: StyleGAN2 per-pixel features, ensemble uncertainty,
+CutMix between unlabeled images."""

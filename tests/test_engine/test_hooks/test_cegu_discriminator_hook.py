@@ -14,7 +14,7 @@ from mmengine.config import Config
 from mmengine.hooks import Hook
 from mmengine.logging import MessageHub
 from mmengine.optim import OptimWrapper
-from mmengine.registry import OPTIM_WRAPPERS, init_default_scope
+from mmengine.registry import OPTIM_WRAPPERS, DefaultScope, init_default_scope
 from mmengine.runner import Runner
 from mmseg.registry import MODELS
 
@@ -53,6 +53,16 @@ def _small_hook(encoding='onehot'):
         encoding=encoding)
     hook.build_discriminator(3, 'cpu')
     return hook
+
+
+def test_discriminator_built_in_mmseg_scope_whatever_the_callers_scope():
+    """A default scope left at mmagic (by a GAN step in the same process) must
+    neither break the build nor be changed by it."""
+    init_default_scope('mmagic')
+    hook = _small_hook()
+    assert type(hook.discriminator).__name__ == 'PixelDiscriminator'
+    assert DefaultScope.get_current_instance().scope_name == 'mmagic'
+    init_default_scope('mmseg')
 
 
 def _trained_hook(steps=150, encoding='onehot'):

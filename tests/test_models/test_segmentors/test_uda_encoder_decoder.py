@@ -241,3 +241,63 @@ def test_consistency_weight_ramps_up_linearly(it, ramp):
                                       samples['unsup'])['unsup.loss_consistency']
     assert values[10**6] > 0
     torch.testing.assert_close(values[it], values[10**6] * ramp)
+
+
+def test_cutmix_boxes_follow_unimatch():
+    from ganseg_mm.models.utils.cutmix import cutmix_boxes
+    g = torch.Generator().manual_seed(0)
+    assert not cutmix_boxes(8, 32, 48, prob=0.0, generator=g).any()
+    boxes = cutmix_boxes(200, 32, 48, prob=1.0, generator=g)
+    area = boxes.flatten(1).float().mean(1)
+    assert area.min() >= 0.015 and area.max() <= 0.42  # 2-40 %, up to rounding
+    for b in boxes[:20]:  # one rectangle each
+        rows, cols = b.any(1).nonzero(), b.any(0).nonzero()
+        assert b.sum() == len(rows) * len(cols)
+        assert rows.max() - rows.min() + 1 == len(rows)
+    half = cutmix_boxes(400, 16, 16, prob=0.5, generator=g).flatten(1).any(1).float().mean()
+    assert 0.4 < half < 0.6
+
+
+def test_cutmix_pastes_the_next_images_view_and_its_teacher_target(monkeypatch):
+    """With CutMix, the student sees the next unlabeled image's strong view in
+    the box and is asked for the teacher's prediction on that image there
+    (and that image's visible mask); outside the box nothing changes."""
+    import ganseg_mm.models.segmentors.uda_encoder_decoder as uda
+    torch.manual_seed(0)
+    model = MODELS.build(_model_cfg(cutmix_prob=1.0))
+    model.eval()
+    inputs, samples = _uda_batch(n_unsup=3)
+    box = torch.zeros(3, 32, 48, dtype=torch.bool)
+    box[0, 4:12, 8:20] = True  # sample 0 gets a box of sample 1; 1 and 2 none
+    monkeypatch.setattr(uda, 'cutmix_boxes', lambda n, h, w, prob: box.clone())
+    visible = torch.ones(1, 32, 48, dtype=torch.bool)
+    visible[0, 5:7, 9:11] = False  # erased in sample 1's strong view, inside the box
+    samples['unsup'][1].strong_visible = PixelData(data=visible)
+    seen, calls = {}, []
+    real_extract = model.extract_feat
+    monkeypatch.setattr(model, 'extract_feat', lambda x: calls.append(x) or real_extract(x))
+
+    def spy(s_logits, t_logits, temperature, threshold, valid_mask, reduction):
+        seen.update(t=t_logits, valid=valid_mask)
+        return s_logits.sum() * 0, s_logits.new_tensor(1.0)
+    monkeypatch.setattr(uda, 'uda_consistency_loss', spy)
+    with torch.no_grad():
+        model.loss(*[dict(d) for d in (inputs, samples)])
+        teacher = model._logits(model, inputs['weak'])
+    strong, student_in = inputs['strong'], calls[0][2:]  # the joint pass: sup, then strong
+    assert torch.equal(student_in[0][:, box[0]], strong[1][:, box[0]])
+    assert torch.equal(student_in[0][:, ~box[0]], strong[0][:, ~box[0]])
+    assert torch.equal(student_in[1:], strong[1:])
+    t = seen['t']
+    assert torch.allclose(t[0][:, box[0]], teacher[1][:, box[0]])
+    assert torch.allclose(t[0][:, ~box[0]], teacher[0][:, ~box[0]])
+    assert torch.allclose(t[1:], teacher[1:])
+    valid = seen['valid']
+    assert not valid[0, 5:7, 9:11].any() and valid[0].sum() == 32 * 48 - 4
+    assert not valid[1, 5:7, 9:11].any() and valid[2].all()
+
+
+def test_cutmix_off_by_default_and_checked():
+    assert MODELS.build(_model_cfg()).cutmix_prob == 0
+    with pytest.raises(ValueError, match='cutmix_prob'):
+        MODELS.build(_model_cfg(cutmix_prob=1.5))

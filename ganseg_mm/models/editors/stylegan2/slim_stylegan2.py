@@ -10,7 +10,7 @@ hooks of :mod:`ganseg_mm.models.utils.stylegan2_features` see the same modules
 import numpy as np
 import torch.nn as nn
 from mmagic.models.editors.stylegan1 import ConstantInput, EqualLinearActModule
-from mmagic.models.editors.stylegan2 import StyleGAN2Discriminator, StyleGAN2Generator
+from mmagic.models.editors.stylegan2 import ADAStyleGAN2Discriminator, StyleGAN2Generator
 from mmagic.models.editors.stylegan2.stylegan2_modules import (ConvDownLayer,
                                                                ModulatedStyleConv,
                                                                ModulatedToRGB, ResBlock)
@@ -60,8 +60,12 @@ class SlimStyleGAN2Generator(StyleGAN2Generator):
 
 
 @MODELS.register_module()
-class SlimStyleGAN2Discriminator(StyleGAN2Discriminator):
-    """mmagic's ``StyleGAN2Discriminator`` with at most ``max_channels`` channels.
+class SlimStyleGAN2Discriminator(ADAStyleGAN2Discriminator):
+    """mmagic's ``ADAStyleGAN2Discriminator`` with at most ``max_channels``
+    channels: without ``data_aug`` it is mmagic's ``StyleGAN2Discriminator``;
+    with ``data_aug=dict(type='ADAAug', ...)`` the reals and fakes it sees
+    are augmented with the adaptive probability of StyleGAN2-ADA (Karras et
+    al., NeurIPS 2020), which mmagic's ``StyleGAN2`` model updates.
 
     Args:
         in_size (int): Input image size (square).
@@ -69,7 +73,8 @@ class SlimStyleGAN2Discriminator(StyleGAN2Discriminator):
         channel_multiplier (int): As in mmagic. Defaults to 2.
         blur_kernel (list[int]): As in mmagic. Defaults to [1, 3, 3, 1].
         mbstd_cfg (dict): As in mmagic.
-        **kwargs: Other mmagic arguments (unconditional, fp32 only).
+        **kwargs: Other mmagic arguments (``data_aug``; unconditional, fp32
+            only).
     """
 
     def __init__(self, in_size, max_channels=128, channel_multiplier=2,
