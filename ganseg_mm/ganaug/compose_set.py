@@ -35,11 +35,15 @@ def label_path(root: str, i: int, split: str = 'train') -> str:
 def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
                 target: Union[str, dict] = 'sqrt', classes: Optional[Sequence[int]] = None,
                 seed: int = 0, pastes_per_map=(2, 6), scale_range=(0.8, 1.25),
-                split: str = 'train', progress: bool = True) -> dict:
+                split: str = 'train', progress: bool = True,
+                thing_classes: Optional[Sequence] = None,
+                ground_classes: Optional[Sequence] = None) -> dict:
     """Compose ``num`` label maps from ``base_files`` into ``out``; returns the manifest.
 
     Base map ``i`` is ``base_files[perm[i % n]]`` with a permutation seeded by
-    ``seed``. The parameters are recorded in ``compose_params.json``; a rerun
+    ``seed``. ``thing_classes``/``ground_classes`` (ids or names; None: the
+    default of :func:`~ganseg_mm.ganaug.composer.default_layout`) are recorded
+    resolved. The parameters are recorded in ``compose_params.json``; a rerun
     with others is refused (DataValidationError naming the parameter) once a
     map exists. A rerun recomputes every map (composition is cheap and
     sequential: each map depends on the totals of the previous ones) and writes
@@ -50,16 +54,18 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
     if num < 1:
         raise ValueError(f'num must be >= 1, got {num}')
     repo = ClassRepository(repo_dir)
+    composer = LabelComposer(repo, target, classes, thing_classes, ground_classes,
+                             pastes_per_map=pastes_per_map, scale_range=scale_range, seed=seed)
     params = dict(repository=osp.abspath(repo_dir), num=num, target=target,
                   classes=None if classes is None else list(classes), seed=seed,
                   pastes_per_map=list(pastes_per_map), scale_range=list(scale_range),
-                  split=split, base_files=list(base_files))
+                  split=split, base_files=list(base_files),
+                  thing_classes=sorted(composer.things),
+                  ground_classes=composer.ground.tolist())
     od = OutputDir(out, COMPOSE_MANIFEST, COMPOSE_PARAMS)
     old = od.read_manifest()  # a set composed before compose_params.json existed
     od.claim(params, recorded=old['params'] if old else None,
              has_work=lambda: bool(glob.glob(osp.join(out, 'gtFine', split, CITY, '*.png'))))
-    composer = LabelComposer(repo, target, classes, pastes_per_map=pastes_per_map,
-                             scale_range=scale_range, seed=seed)
     perm = np.random.default_rng(seed).permutation(len(base_files))
     before = np.zeros(repo.num_classes)
     entries = []

@@ -11,24 +11,58 @@ class-pixel distribution of the composed set moves toward a target:
 Placement keeps the region's source vertical position (its foot row, as a
 fraction of the height) and a scale in ``scale_range`` of its source size;
 regions of ``thing_classes`` must stand on one of ``ground_classes`` (the base
-pixel under their foot). Occlusion: a pasted region goes behind base thing
-instances whose foot is lower in the image (nearer the camera) and in front of
-the rest; ignore pixels of the base stay ignore. Everything is driven by one
-``numpy`` generator seeded per output map, so composition is deterministic.
+pixel under their foot). Which classes are things and which are ground is
+configuration: Cityscapes' by default when the classes are Cityscapes' 19,
+none otherwise (no class is forced onto another). Occlusion: a pasted region
+goes behind base thing instances whose foot is lower in the image (nearer the
+camera) and in front of the rest; ignore pixels of the base stay ignore.
+Instance ids follow the data: a pasted thing gets a new instance id (>= 1000,
+as Cityscapes' things) only when the base map has an instance map; pasted
+stuff gets id 0, never a thing-style id, so no false instance edges appear
+inside stuff. Everything is driven by one ``numpy`` generator seeded per
+output map, so composition is deterministic.
 """
 from __future__ import annotations
 
-from typing import Dict, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import cv2
 import numpy as np
 
-from ganseg_mm.utils.errors import DataValidationError
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from .class_repository import ClassRepository
 
 # Cityscapes trainIds
 CITYSCAPES_THINGS = (11, 12, 13, 14, 15, 16, 17, 18)  # person .. bicycle
 CITYSCAPES_GROUND = (0, 1, 9)  # road, sidewalk, terrain
+
+
+def default_layout(class_names: Sequence[str]) -> tuple:
+    """(thing_classes, ground_classes) for these classes: Cityscapes' when
+    they are Cityscapes' 19 trainId classes, else none (pastes go anywhere)."""
+    from mmseg.datasets import CityscapesDataset
+    if tuple(class_names) == tuple(CityscapesDataset.METAINFO['classes']):
+        return CITYSCAPES_THINGS, CITYSCAPES_GROUND
+    return (), ()
+
+
+def resolve_classes(values: Optional[Sequence], class_names: Sequence[str],
+                    what: str) -> Optional[List[int]]:
+    """Class ids from ids or names (``what`` names the setting in errors)."""
+    if values is None:
+        return None
+    ids = []
+    for v in values:
+        if isinstance(v, str) and not v.isdigit():
+            if v not in class_names:
+                raise ConfigError(f'{what}: unknown class {v!r}; the classes are '
+                                  f'{", ".join(class_names)}')
+            ids.append(list(class_names).index(v))
+        elif not 0 <= int(v) < len(class_names):
+            raise ConfigError(f'{what}: class id {v} outside [0, {len(class_names)})')
+        else:
+            ids.append(int(v))
+    return sorted(set(ids))
 
 
 def target_distribution(freq: np.ndarray, target: Union[str, Dict[int, float]]) -> np.ndarray:
@@ -68,9 +102,11 @@ class LabelComposer:
         classes (Sequence[int], optional): Classes that may be pasted; None =
             every class with regions. A listed class with an empty repository
             raises. Defaults to None.
-        thing_classes (Sequence[int]): Must stand on ground. Defaults to Cityscapes'.
-        ground_classes (Sequence[int]): What things stand on. Defaults to
-            road, sidewalk, terrain.
+        thing_classes (Sequence[int | str], optional): Classes that must stand
+            on ground and get instance ids (ids or names). None: see
+            :func:`default_layout`. Defaults to None.
+        ground_classes (Sequence[int | str], optional): What things stand on.
+            None: see :func:`default_layout`. Defaults to None.
         pastes_per_map (tuple[int, int]): Min/max pastes per output map.
             Defaults to (2, 6).
         scale_range (tuple[float, float]): Scale relative to the source region.
@@ -81,8 +117,8 @@ class LabelComposer:
 
     def __init__(self, repository: ClassRepository, target: Union[str, dict] = 'sqrt',
                  classes: Optional[Sequence[int]] = None,
-                 thing_classes: Sequence[int] = CITYSCAPES_THINGS,
-                 ground_classes: Sequence[int] = CITYSCAPES_GROUND,
+                 thing_classes: Optional[Sequence] = None,
+                 ground_classes: Optional[Sequence] = None,
                  pastes_per_map: tuple = (2, 6), scale_range: tuple = (0.8, 1.25),
                  max_tries: int = 20, seed: int = 0):
         if not 0 < scale_range[0] <= scale_range[1]:
@@ -101,7 +137,14 @@ class LabelComposer:
                                           f'({repository.class_names[c]}) has an empty '
                                           'repository and cannot be pasted')
         self.classes = np.array(sorted(classes), np.int64)
-        self.things, self.ground = set(thing_classes), np.array(ground_classes)
+        things, ground = default_layout(repository.class_names)
+        things = resolve_classes(things if thing_classes is None else thing_classes,
+                                 repository.class_names, 'thing_classes')
+        ground = resolve_classes(ground if ground_classes is None else ground_classes,
+                                 repository.class_names, 'ground_classes')
+        if things and not ground:
+            raise ConfigError('thing_classes need ground_classes to stand on')
+        self.things, self.ground = set(things), np.array(ground, np.int64)
         self.pastes_per_map, self.scale_range = pastes_per_map, scale_range
         self.max_tries, self.seed = max_tries, seed
         self.target = target_distribution(repository.class_pixels(), target)
@@ -119,6 +162,7 @@ class LabelComposer:
         rng = np.random.default_rng(self.seed + index)
         label = label.copy()
         h, w = label.shape
+        with_ids = inst is not None  # no instance map: pastes get none either
         inst = np.zeros((h, w), np.int32) if inst is None else inst.astype(np.int32).copy()
         foot = _instance_feet(inst, h)
         pastes, next_id = [], int(inst.max()) + 1
@@ -127,12 +171,14 @@ class LabelComposer:
             if c is None:
                 break
             k = int(rng.integers(self.repo.num_regions(c)))
-            done = self._paste(label, inst, foot, self.repo.region(c, k), rng, next_id + 1000)
+            new_id = next_id + 1000 if with_ids and c in self.things else 0
+            done = self._paste(label, inst, foot, self.repo.region(c, k), rng, new_id)
             if done is not None:
                 done.update(cls=c, region=k)
                 pastes.append(done)
-                foot[next_id + 1000] = done['foot']
-                next_id += 1
+                if new_id:
+                    foot[new_id] = done['foot']
+                    next_id += 1
         self.totals += np.bincount(label.ravel(), minlength=256)[:len(self.totals)]
         return label, inst, pastes
 

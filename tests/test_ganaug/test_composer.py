@@ -2,21 +2,32 @@
 import numpy as np
 import pytest
 
-from ganseg_mm.utils.errors import DataValidationError
+from mmseg.datasets import CityscapesDataset
+
+from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from ganseg_mm.ganaug.class_repository import ClassRepository, build_repository
-from ganseg_mm.ganaug.composer import (CITYSCAPES_GROUND, LabelComposer, distance,
-                                       target_distribution)
+from ganseg_mm.ganaug.composer import (CITYSCAPES_GROUND, CITYSCAPES_THINGS, LabelComposer,
+                                       default_layout, distance, target_distribution)
 from ganseg_mm.utils.labels import read_instances, read_label
 from tests.test_ganaug.ganaug_helpers import demo_files
 
-NAMES = [f'c{i}' for i in range(19)]
+NAMES = list(CityscapesDataset.METAINFO['classes'])
+PLAIN = [f'c{i}' for i in range(19)]  # the same data under another dataset's names
+
+
+def _repo(root, files, names):
+    build_repository(files, root, names, progress=False)
+    return ClassRepository(root)
 
 
 @pytest.fixture(scope='module')
 def repo(tiny_demo_root, tmp_path_factory):
-    root = str(tmp_path_factory.mktemp('repo'))
-    build_repository(demo_files(tiny_demo_root), root, NAMES, progress=False)
-    return ClassRepository(root)
+    return _repo(str(tmp_path_factory.mktemp('repo')), demo_files(tiny_demo_root), NAMES)
+
+
+@pytest.fixture(scope='module')
+def plain_repo(tiny_demo_root, tmp_path_factory):
+    return _repo(str(tmp_path_factory.mktemp('plain')), demo_files(tiny_demo_root), PLAIN)
 
 
 def test_target_distributions_exact():
@@ -99,3 +110,55 @@ def test_occlusion_keeps_nearer_instances():
     assert (label[5:8] == 13).all() and (label[2:5] == 12).all()  # behind the car
     with pytest.raises(DataValidationError, match='class 5 .* empty repository'):
         LabelComposer(Repo(), classes=[5])
+
+
+def test_things_and_ground_are_cityscapes_only_for_cityscapes_classes(repo, plain_repo):
+    assert default_layout(NAMES) == (CITYSCAPES_THINGS, CITYSCAPES_GROUND)
+    assert default_layout(PLAIN) == ((), ())
+    assert LabelComposer(repo).things == set(CITYSCAPES_THINGS)
+    assert LabelComposer(plain_repo).things == set()  # no class forced onto another
+    by_name = LabelComposer(plain_repo, thing_classes=['c13', 11], ground_classes=['c0'])
+    assert by_name.things == {11, 13} and by_name.ground.tolist() == [0]
+    with pytest.raises(ConfigError, match="thing_classes: unknown class 'car'.*c0, c1"):
+        LabelComposer(plain_repo, thing_classes=['car'], ground_classes=['c0'])
+    with pytest.raises(ConfigError, match='ground_classes: class id 19 outside'):
+        LabelComposer(plain_repo, thing_classes=[13], ground_classes=[19])
+    with pytest.raises(ConfigError, match='need ground_classes'):
+        LabelComposer(plain_repo, thing_classes=[13], ground_classes=[])
+
+
+def test_configured_things_stand_on_configured_ground(plain_repo, tiny_demo_root):
+    files = demo_files(tiny_demo_root)
+    _, _, outs = _compose_all(plain_repo, files, seed=1, thing_classes=['c13'],
+                              ground_classes=['c1'])
+    feet = []
+    for base, label, inst, pastes in outs:
+        h = base.shape[0]
+        for p in pastes:
+            if p['cls'] == 13:
+                x0, _, x1, y1 = p['bbox']
+                feet.append(base[min(y1, h - 1), x0 + (x1 - x0) // 2])
+    assert feet and set(feet) == {1}  # sidewalk only, never road (Cityscapes' ground)
+
+
+def test_instance_ids_only_for_things_and_only_with_instance_maps(repo, tiny_demo_root):
+    files = demo_files(tiny_demo_root)
+    comp = LabelComposer(repo, seed=2, pastes_per_map=(1, 1))  # none covered by another
+    things = stuff = 0
+    for i, (_, src) in enumerate(files * 3):
+        base = read_label(src, 19)
+        base_inst = read_instances(src, base.shape)
+        assert base_inst is not None
+        label, new_inst, pastes = comp.compose(base, base_inst, i)
+        for p in pastes:
+            x0, y0, x1, y1 = p['bbox']
+            win = new_inst[y0:y1, x0:x1][label[y0:y1, x0:x1] == p['cls']]
+            if p['cls'] in CITYSCAPES_THINGS:
+                things += 1
+                assert (win >= 1000).any()
+            else:
+                stuff += 1
+                assert not (win >= 1000).any()  # no thing-style id inside stuff
+        _, none_inst, _ = comp.compose(base, None, i)  # a dataset without instances
+        assert not none_inst.any()
+    assert things and stuff

@@ -186,3 +186,20 @@ def test_torchrun_two_ranks(composed, tmp_path):
                     if line.startswith('{'))
     assert shards == ['0/2', '1/2']
     assert len(_images(out)) == 6 and osp.isfile(osp.join(out, 'manifest.json'))
+
+
+def test_compose_things_and_ground_by_name(composed, tiny_demo_root, tmp_path, capsys):
+    """--things/--ground take class names; the resolved ids are recorded, and an
+    unknown name is one error line naming it."""
+    compose = _tool('compose_labels')
+    out = str(tmp_path / 'by_name')
+    args = [SEG_DEMO, '--repo', composed['repo'], '--num', '2'] + _root_opt(tiny_demo_root)
+    assert compose(args + ['--out', out, '--things', 'car', 'bus', '--ground', 'road']) == 0
+    with open(osp.join(out, 'compose_params.json')) as f:
+        params = json.load(f)
+    assert params['thing_classes'] == [13, 15] and params['ground_classes'] == [0]
+    capsys.readouterr()
+    assert compose(args + ['--out', str(tmp_path / 'bad'), '--things', 'tram',
+                           '--ground', 'road']) == 2
+    err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith('error:')]
+    assert len(err) == 1 and "unknown class 'tram'" in err[0]

@@ -1,13 +1,17 @@
 """Compose new label maps from class repositories (GAN augmentation: "reconstruction").
 
     python tools/ganaug/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
-        [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0]
+        [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0] \
+        [--things person car ...] [--ground road sidewalk ...]
 
 Base maps are the CONFIG's ``--split`` label maps; regions of under-represented
 classes are pasted so the class-pixel distribution moves toward the target.
 Writes SYNTH_ROOT/gtFine/<split>/synth/*_gtFine_{labelTrainIds,instanceIds}.png
 and SYNTH_ROOT/compose_manifest.json (per map: base, seed, pastes, class
 pixels; distance to the target before/after). Deterministic; rerun completes.
+Things (``--things``: pasted standing on ``--ground``, with instance ids) are
+Cityscapes' when the classes are Cityscapes', none otherwise; name them (ids
+or class names) for another dataset, or pass ``--things`` alone for none.
 """
 import argparse
 import json
@@ -46,6 +50,12 @@ def parse_args(argv=None):
                    metavar=('MIN', 'MAX'))
     p.add_argument('--scale-range', type=positive_float, nargs=2, default=(0.8, 1.25))
     p.add_argument('--seed', type=nonnegative_int, default=0, help="numpy's seeds are >= 0")
+    p.add_argument('--things', nargs='*', metavar='CLASS',
+                   help='classes (ids or names) pasted standing on ground, with instance '
+                        "ids; default: Cityscapes' things for Cityscapes classes, else none")
+    p.add_argument('--ground', nargs='*', metavar='CLASS',
+                   help="classes things stand on; default: Cityscapes' road, sidewalk, "
+                        'terrain for Cityscapes classes, else none')
     args = p.parse_args(argv)
     for name, (lo, hi) in (('--pastes', args.pastes), ('--scale-range', args.scale_range)):
         if lo > hi:
@@ -62,7 +72,8 @@ def main(argv=None) -> int:
         files, _, _ = dataset_files(args.config, args.split, args.cfg_options)
         man = compose_set([s for _, s in files], args.repo, args.out, args.num, args.target,
                           args.classes, args.seed, tuple(args.pastes),
-                          tuple(args.scale_range))
+                          tuple(args.scale_range), thing_classes=args.things,
+                          ground_classes=args.ground)
         print(json.dumps(dict(out=args.out, maps=len(man['maps']),
                               distance_before=round(man['distance_before'], 4),
                               distance_after=round(man['distance_after'], 4))))
