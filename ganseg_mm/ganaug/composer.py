@@ -46,11 +46,8 @@ def default_layout(class_names: Sequence[str]) -> tuple:
     return (), ()
 
 
-def resolve_classes(values: Optional[Sequence], class_names: Sequence[str],
-                    what: str) -> Optional[List[int]]:
-    """Class ids from ids or names (``what`` names the setting in errors)."""
-    if values is None:
-        return None
+def resolve_classes(values: Sequence, class_names: Sequence[str], what: str) -> List[int]:
+    """Sorted class ids from ids or names (``what`` names the setting in errors)."""
     ids = []
     for v in values:
         if isinstance(v, str) and not v.isdigit():
