@@ -1,31 +1,12 @@
 """Loading a trained DatasetGAN interpreter for dataset generation."""
 from __future__ import annotations
 
-import glob
-import os.path as osp
-
 from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 from ganseg_mm.models.segmentors.datasetgan_interpreter import DatasetGANInterpreter
 from ganseg_mm.utils.errors import DataValidationError
-from ganseg_mm.utils.gan import load_state_dict_checked, read_checkpoint
-
-
-def resolve_checkpoint(path: str) -> str:
-    """A checkpoint file, or a work dir: its ``best_*.pth`` else ``last_checkpoint``."""
-    if osp.isdir(path):
-        best = sorted(glob.glob(osp.join(path, 'best_*.pth')))
-        if best:
-            return best[-1]
-        last = osp.join(path, 'last_checkpoint')
-        if osp.isfile(last):
-            with open(last) as f:
-                return f.read().strip()
-        raise DataValidationError(f'{path}: no best_*.pth or last_checkpoint in this work dir')
-    if not osp.isfile(path):
-        raise DataValidationError(f'{path}: checkpoint not found')
-    return path
+from ganseg_mm.utils.gan import load_state_dict_checked, read_checkpoint, resolve_checkpoint
 
 
 def load_interpreter(cfg, checkpoint: str, device: str = 'cpu') -> DatasetGANInterpreter:

@@ -10,6 +10,8 @@ from typing import Optional, Union
 import numpy as np
 from mmseg.registry import DATASETS
 
+from ganseg_mm.ganaug.alignment import ALIGNMENT, kept_images
+from ganseg_mm.ganaug.compose_set import IMG_SUFFIX, synthetic_layout
 from ganseg_mm.utils.errors import ConfigError, DataValidationError
 from .transforms.loading import IMAGE_LOADERS, step_name
 from .wrapper import LazyInitWrapper
@@ -39,7 +41,9 @@ class GANAugmentedDataset(LazyInitWrapper):
     sampler, including DDP's, works unchanged). Each sample goes through the
     pipeline of the dataset it comes from; by default the synthetic dataset is
     the real config with ``data_root=synthetic_root`` and the ``synth`` city of
-    ``leftImg8bit/<split>`` / ``gtFine/<split>``, i.e. the same pipeline.
+    ``leftImg8bit/<split>`` / ``gtFine/<split>`` in Cityscapes naming
+    (``*_leftImg8bit.png``, ``*_gtFine_labelTrainIds.png``) whatever the real
+    dataset's layout and suffixes, i.e. the same pipeline.
 
     Modes:
 
@@ -65,6 +69,15 @@ class GANAugmentedDataset(LazyInitWrapper):
         repeat_thr (float): Image-frequency threshold for 'repeat_factor'.
             Defaults to 0.3.
         seed (int): Seed of the mixed index. Defaults to 0.
+        min_alignment (float, optional): Train only on synthetic images whose
+            label-alignment score (``alignment.json`` of
+            ``tools/ganaug/score_alignment.py``: a segmenter's mIoU on the image
+            against its label map, 0-1) is at least this. Defaults to None.
+        drop_worst (float): Leave out this fraction of the synthetic images
+            with the lowest alignment scores, in [0, 1) (DatasetGAN drops its
+            most uncertain 10 %). Defaults to 0.
+        alignment (str, optional): The scores. Defaults to
+            ``<synthetic_root>/alignment.json``; read only when filtering.
         online (dict, optional): ``dict(config=..., checkpoint=..., device='cpu')``
             of a pix2pixHD generator: synthesize the images on the fly from
             the composed label maps (no ``tools/ganaug/synthesize.py`` run, no images
@@ -80,7 +93,9 @@ class GANAugmentedDataset(LazyInitWrapper):
                  synthetic: Union[dict, object, None] = None, split: str = 'train',
                  manifest: Optional[str] = None, mode: str = 'ratio',
                  synthetic_ratio: float = 0.25, repeat_thr: float = 0.3, seed: int = 0,
-                 online: Optional[dict] = None, lazy_init: bool = False):
+                 min_alignment: Optional[float] = None, drop_worst: float = 0.0,
+                 alignment: Optional[str] = None, online: Optional[dict] = None,
+                 lazy_init: bool = False):
         if mode not in MODES:
             raise ConfigError(f'mode must be one of {MODES}, got {mode!r}')
         if not 0 <= synthetic_ratio < 1:
@@ -89,8 +104,21 @@ class GANAugmentedDataset(LazyInitWrapper):
             raise ConfigError(f'repeat_thr must be > 0, got {repeat_thr}')
         if synthetic is None and synthetic_root is None:
             raise ConfigError('give synthetic_root or synthetic')
+        if not 0 <= drop_worst < 1:
+            raise ConfigError(f'drop_worst must be in [0, 1), got {drop_worst}')
+        if min_alignment is not None and not 0 <= min_alignment <= 1:
+            raise ConfigError(f'min_alignment must be in [0, 1], got {min_alignment}')
         self.mode, self.synthetic_ratio, self.repeat_thr = mode, synthetic_ratio, repeat_thr
         self.seed = seed
+        self.min_alignment, self.drop_worst = min_alignment, drop_worst
+        self.alignment_path = None
+        if min_alignment is not None or drop_worst > 0:
+            self.alignment_path = alignment or (osp.join(synthetic_root, ALIGNMENT)
+                                                if synthetic_root else None)
+            if not self.alignment_path or not osp.isfile(self.alignment_path):
+                raise DataValidationError(
+                    f'{self.alignment_path or "alignment"}: missing; filtering by alignment '
+                    'needs the scores of tools/ganaug/score_alignment.py')
         if synthetic_root is not None and not osp.isdir(synthetic_root):
             raise DataValidationError(f'synthetic_root {synthetic_root!r} does not exist; '
                                       'run tools/ganaug/compose_labels.py and '
@@ -106,9 +134,8 @@ class GANAugmentedDataset(LazyInitWrapper):
                 raise ConfigError('synthetic must be given when dataset is an instance')
             synthetic = copy.deepcopy(dataset)
             synthetic.pop('ann_file', None)
-            synthetic.update(data_root=synthetic_root,
-                             data_prefix=dict(img_path=f'leftImg8bit/{split}',
-                                              seg_map_path=f'gtFine/{split}'))
+            # the set's own naming, whatever the real dataset's suffixes
+            synthetic.update(data_root=synthetic_root, **synthetic_layout(split))
             if online is not None:
                 synthetic['ann_file'] = f'synth_{split}.txt'
                 if not osp.isfile(osp.join(synthetic_root, synthetic['ann_file'])):
@@ -129,13 +156,18 @@ class GANAugmentedDataset(LazyInitWrapper):
         n_real, n_syn = len(self.real), len(self.synthetic)
         if n_syn == 0:
             raise DataValidationError(f'{self.manifest_path}: the synthetic set is empty')
+        kept = np.flatnonzero(self.aligned())
+        if len(kept) == 0:
+            raise DataValidationError(f'{self.alignment_path}: no synthetic image passes '
+                                      f'min_alignment={self.min_alignment}, '
+                                      f'drop_worst={self.drop_worst}')
         rng = np.random.default_rng(self.seed)
         if self.mode == 'ratio':
             want = int(round(n_real * self.synthetic_ratio / (1 - self.synthetic_ratio)))
-            syn = np.concatenate([rng.permutation(n_syn) for _ in range(
-                math.ceil(want / n_syn))])[:want] if want else np.zeros(0, np.int64)
+            syn = kept[np.concatenate([rng.permutation(len(kept)) for _ in range(
+                math.ceil(want / len(kept)))])[:want]] if want else np.zeros(0, np.int64)
         else:
-            factors = self.repeat_factors()
+            factors = self.repeat_factors(kept)
             reps = np.floor(factors).astype(np.int64)
             reps += rng.random(n_syn) < factors - reps
             syn = np.repeat(np.arange(n_syn), reps)
@@ -143,16 +175,40 @@ class GANAugmentedDataset(LazyInitWrapper):
             np.stack([np.zeros(n_real, np.int64), np.arange(n_real)], 1),
             np.stack([np.ones(len(syn), np.int64), syn.astype(np.int64)], 1)])
 
-    def repeat_factors(self) -> np.ndarray:
-        """Per synthetic sample (dataset order) its class-balanced repeat factor."""
-        present = [set(np.flatnonzero(row).tolist()) for row in self.synthetic_class_pixels()]
+    def repeat_factors(self, kept: Optional[np.ndarray] = None) -> np.ndarray:
+        """Per synthetic sample (dataset order) its class-balanced repeat
+        factor; with ``kept`` (indices), frequencies count those samples only
+        and the others get 0."""
+        rows = self.synthetic_class_pixels()
+        kept = np.arange(len(rows)) if kept is None else np.asarray(kept)
+        present = [set(np.flatnonzero(rows[i]).tolist()) for i in kept]
         freq = {}
         for cs in present:
             for c in cs:
                 freq[c] = freq.get(c, 0) + 1
         n = max(len(present), 1)
-        return np.array([max([1.] + [math.sqrt(self.repeat_thr / (freq[c] / n)) for c in cs])
-                         for cs in present])
+        out = np.zeros(len(rows))
+        out[kept] = [max([1.] + [math.sqrt(self.repeat_thr / (freq[c] / n)) for c in cs])
+                     for cs in present]
+        return out
+
+    def aligned(self) -> np.ndarray:
+        """Per synthetic sample (dataset order) whether it passes the alignment
+        filter (all True without one)."""
+        if self.alignment_path is None:
+            return np.ones(len(self.synthetic), bool)
+        with open(self.alignment_path) as f:
+            scores = json.load(f)
+        keep = kept_images(scores, self.min_alignment, self.drop_worst)
+        scored = {r['name'] for r in scores['images']}
+        names = [osp.basename(self.synthetic.get_data_info(i)['img_path'])[:-len(IMG_SUFFIX)]
+                 for i in range(len(self.synthetic))]
+        unscored = [n for n in names if n not in scored]
+        if unscored:
+            raise DataValidationError(f'{self.alignment_path}: no score for {unscored[0]} '
+                                      f'({len(unscored)} images); rerun '
+                                      'tools/ganaug/score_alignment.py')
+        return np.array([n in keep for n in names], bool)
 
     def synthetic_class_pixels(self) -> np.ndarray:
         """``[len(synthetic), num_classes]`` pixel counts of the synthetic
@@ -162,7 +218,7 @@ class GANAugmentedDataset(LazyInitWrapper):
         if 'images' in man:  # manifest.json of tools/ganaug/synthesize.py
             by_name = {osp.basename(m['img']): m for m in man['images']}
         else:  # compose_manifest.json (online synthesis)
-            by_name = {m['name'] + '_leftImg8bit.png': m for m in man['maps']}
+            by_name = {m['name'] + IMG_SUFFIX: m for m in man['maps']}
         num_classes = len(self._metainfo['classes'])
         out = np.zeros((len(self.synthetic), num_classes), np.int64)
         for i in range(len(self.synthetic)):

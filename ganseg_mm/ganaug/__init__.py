@@ -7,6 +7,8 @@ offline pipeline as plain functions called by the tools:
   (``tools/ganaug/compose_labels.py``);
 - :mod:`.renderer`: rendering them with a trained pix2pixHD generator
   (``tools/ganaug/synthesize.py``);
+- :mod:`.alignment`: how well each rendered image shows its label map, by a
+  segmenter trained on the real data (``tools/ganaug/score_alignment.py``);
 - :mod:`.analysis`: class frequency vs IoU and GAN colour error
   (``tools/ganaug/analyze_labels.py``).
 

@@ -3,8 +3,9 @@
 Every connected region of every class in a dataset's label maps is stored with
 its mask (bit-packed crop), bbox, area, source file and vertical position, so
 that :mod:`ganseg_mm.ganaug.composer` can paste it into other label maps.
-Thing classes with Cityscapes instanceIds are split by instance, other classes
-by 8-connected components.
+Pixels with their own Cityscapes instanceId (>= 1000) are split by that id;
+the rest of a class (stuff, group regions such as a crowd of cars, datasets
+without instance maps) by 8-connected components.
 
 Layout of a repository directory::
 
@@ -46,13 +47,16 @@ def extract_regions(label: np.ndarray, inst: Optional[np.ndarray], num_classes: 
         if c >= num_classes:
             continue
         cls_mask = label == c
-        comps = []
-        ids = np.unique(inst[cls_mask]) if inst is not None else []
-        if inst is not None and len(ids) and ids.min() >= 1000:  # Cityscapes instances
-            comps = [cls_mask & (inst == i) for i in ids]
-        else:
-            n, cc = cv2.connectedComponents(cls_mask.astype(np.uint8), connectivity=8)
-            comps = [cc == k for k in range(1, n)]
+        rest, comps = cls_mask, []
+        if inst is not None:
+            # Cityscapes instanceIds: >= 1000 is one instance (split by its own
+            # id, even where it touches another); below is a group region or
+            # stuff, which only its connected components can split.
+            own = cls_mask & (inst >= 1000)
+            comps = [own & (inst == i) for i in np.unique(inst[own])]
+            rest = cls_mask & ~own
+        n, cc = cv2.connectedComponents(rest.astype(np.uint8), connectivity=8)
+        comps += [cc == k for k in range(1, n)]
         for m in comps:
             area = int(m.sum())
             if area < min_area:

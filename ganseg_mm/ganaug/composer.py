@@ -2,7 +2,9 @@
 
 New label maps are made from base label maps by pasting regions of
 under-represented classes taken from a :class:`ClassRepository`, so that the
-class-pixel distribution of the composed set moves toward a target:
+class-pixel distribution of the composed set moves toward a target (each
+paste's class drawn in proportion to its deficit, counted over the maps
+composed so far and the current one as it stands):
 
 * ``'sqrt'``: target proportional to the square root of the base frequency;
 * ``'inverse'``: inverse-frequency weighting, i.e. a uniform target;
@@ -147,8 +149,8 @@ class LabelComposer:
         self.target = target_distribution(repository.class_pixels(), target)
         self.totals = np.zeros(n, np.float64)  # pixels of the maps composed so far
 
-    def _pick_class(self, rng: np.random.Generator) -> Optional[int]:
-        cur = self.totals / max(self.totals.sum(), 1.)
+    def _pick_class(self, rng: np.random.Generator, totals: np.ndarray) -> Optional[int]:
+        cur = totals / max(totals.sum(), 1.)
         deficit = np.clip(self.target[self.classes] - cur[self.classes], 0, None)
         if deficit.sum() <= 0:
             return None
@@ -163,8 +165,11 @@ class LabelComposer:
         inst = np.zeros((h, w), np.int32) if inst is None else inst.astype(np.int32).copy()
         foot = _instance_feet(inst, h)
         pastes, next_id = [], int(inst.max()) + 1
+        n = len(self.totals)
         for _ in range(int(rng.integers(self.pastes_per_map[0], self.pastes_per_map[1] + 1))):
-            c = self._pick_class(rng)
+            # the deficit counts this map as it stands: a class this map already
+            # raised to its target is not pasted again (greedy, no overshoot)
+            c = self._pick_class(rng, self.totals + np.bincount(label.ravel(), minlength=256)[:n])
             if c is None:
                 break
             k = int(rng.integers(self.repo.num_regions(c)))
@@ -176,7 +181,7 @@ class LabelComposer:
                 if new_id:
                     foot[new_id] = done['foot']
                     next_id += 1
-        self.totals += np.bincount(label.ravel(), minlength=256)[:len(self.totals)]
+        self.totals += np.bincount(label.ravel(), minlength=256)[:n]
         return label, inst, pastes
 
     def _paste(self, label, inst, foot, region, rng, new_id) -> Optional[dict]:

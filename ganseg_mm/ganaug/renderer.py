@@ -5,7 +5,7 @@ Reading, composition of the condition and PNG writing run in background threads
 so that they overlap with the generator's forward passes. Every file is written
 atomically; a rerun renders only the images that are missing; ``shard=(i, n)``
 renders every n-th map starting at i (one process per GPU, or torchrun). The
-fingerprint (generator, config, composition, size, split) is recorded in
+fingerprint (generator, config, composition, split) is recorded in
 ``synthesize_params.json`` and a rerun with another is refused once an image
 exists; ``manifest.json`` is written once, under a lock, by whichever shard
 finds the set complete (:class:`~ganseg_mm.utils.output_dir.OutputDir`).
@@ -27,7 +27,7 @@ from ganseg_mm.utils.gan import (load_gan_config, load_generator, make_condition
                                  read_condition_inputs, to_uint8)
 from ganseg_mm.utils.io import atomic_write_png
 from ganseg_mm.utils.output_dir import OutputDir
-from .compose_set import CITY, COMPOSE_MANIFEST
+from .compose_set import COMPOSE_MANIFEST, IMG_SUFFIX, LABEL_SUFFIX, image_dir, label_dir
 
 MANIFEST = 'manifest.json'
 PARAMS = 'synthesize_params.json'
@@ -49,13 +49,12 @@ def load_pix2pixhd(config: str, checkpoint: str, device: str = 'cpu',
 
 
 def _names(root: str, split: str) -> List[str]:
-    files = sorted(glob.glob(osp.join(root, 'gtFine', split, CITY,
-                                      '*_gtFine_labelTrainIds.png')))
-    return [osp.basename(f)[:-len('_gtFine_labelTrainIds.png')] for f in files]
+    files = sorted(glob.glob(osp.join(label_dir(root, split), '*' + LABEL_SUFFIX)))
+    return [osp.basename(f)[:-len(LABEL_SUFFIX)] for f in files]
 
 
 def image_path(root: str, split: str, name: str) -> str:
-    return osp.join(root, 'leftImg8bit', split, CITY, name + '_leftImg8bit.png')
+    return osp.join(image_dir(root, split), name + IMG_SUFFIX)
 
 
 def output_dir(root: str) -> OutputDir:
@@ -74,16 +73,19 @@ def claim_root(root: str, fingerprint: dict, split: str) -> None:
 
 def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
                split: str = 'train', batch_size: int = 8, shard=(0, 1),
-               size: Optional[Tuple[int, int]] = None, device: str = 'cpu',
-               progress: bool = True) -> dict:
+               device: str = 'cpu', progress: bool = True) -> dict:
     """Render every composed map of ``root`` lacking an image (this shard's share).
+
+    Each map is rendered at its own size, which is the generator's training
+    size when the set was composed with ``size`` (:func:`.compose_set.compose_set`).
 
     Returns dict(rendered, skipped, total, manifest) where ``manifest`` is the
     path of ``manifest.json`` once every image of the set exists (else None).
     """
     names = _names(root, split)
     if not names:
-        raise DataValidationError(f'{root}: no composed label maps under gtFine/{split}/{CITY}')
+        raise DataValidationError(f'{root}: no composed label maps under '
+                                  f'{osp.relpath(label_dir(root, split), root)}')
     claim_root(root, fingerprint, split)
     mine = names[shard[0]::shard[1]]
     todo = [n for n in mine if not osp.isfile(image_path(root, split, n))]
@@ -93,16 +95,11 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
     missing = set(todo)
     batches = [b for b in (mine[i:i + batch_size] for i in range(0, len(mine), batch_size))
                if missing.intersection(b)]
-    lab_dir = osp.join(root, 'gtFine', split, CITY)
 
     def load(name):
-        lp = osp.join(lab_dir, name + '_gtFine_labelTrainIds.png')
+        lp = osp.join(label_dir(root, split), name + LABEL_SUFFIX)
         lab, edge = read_condition_inputs(lp, info['num_classes'], info['ignore_index'])
-        orig = lab.shape
-        if size is not None:
-            lab = cv2.resize(lab, size[::-1], interpolation=cv2.INTER_NEAREST)
-            edge = cv2.resize(edge, size[::-1], interpolation=cv2.INTER_NEAREST)
-        return name, lp, lab, edge, orig
+        return name, lp, lab, edge
 
     def load_batch(batch):
         """Read a batch and build its condition tensors (same-size groups), off
@@ -121,8 +118,10 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
     def write(name, shape, out):
         """Generator output (3, H, W) in [-1, 1] -> uint8 PNG, off the main thread."""
         img = to_uint8(out)
-        if img.shape[:2] != shape:
-            img = cv2.resize(img, shape[::-1], interpolation=cv2.INTER_CUBIC)
+        if img.shape[:2] != shape:  # a generator that does not keep the size
+            raise DataValidationError(f'{name}: the generator rendered {img.shape[:2]} from '
+                                      f'a {shape} label map; compose at a size it keeps '
+                                      '(tools/ganaug/compose_labels.py --size)')
         atomic_write_png(image_path(root, split, name), img[..., ::-1])
 
     from mmengine.utils import ProgressBar
@@ -141,7 +140,7 @@ def render_set(root: str, gen: torch.nn.Module, info: dict, fingerprint: dict,
                 for it, img in zip(grp, out):
                     if it[0] in missing:
                         n_items += 1
-                        writes.append(writers.submit(write, it[0], tuple(it[4]), img))
+                        writes.append(writers.submit(write, it[0], it[2].shape, img))
             if bar:
                 for _ in range(n_items):
                     bar.update()
@@ -172,8 +171,8 @@ def manifest_dict(root: str, split: str, names: List[str], fingerprint: dict) ->
     for n in names:
         m = comp.get(n)
         if m is None:
-            lab = cv2.imread(osp.join(root, 'gtFine', split, CITY,
-                                      n + '_gtFine_labelTrainIds.png'), cv2.IMREAD_UNCHANGED)
+            lab = cv2.imread(osp.join(label_dir(root, split), n + LABEL_SUFFIX),
+                             cv2.IMREAD_UNCHANGED)
             counts = np.bincount(lab.ravel(), minlength=256)
             m = dict(name=n, class_pixels={str(c): int(k) for c, k in enumerate(counts) if k})
         images.append(dict(name=n, img=osp.relpath(image_path(root, split, n), root),

@@ -3,8 +3,8 @@ condition, images.
 
 Used by GAN-augmentation synthesis (offline and online), its analysis, the
 pix2pixHD data preprocessor and sample-grid hook, and DatasetGAN. Every tool
-that reads a checkpoint (also ``tools/test.py`` and the segmenter of
-``annotate_with_segmenter.py``) reads it with :func:`read_checkpoint` and
+that reads a checkpoint (also ``tools/test.py`` and the segmenters of
+:func:`load_segmenter`) reads it with :func:`read_checkpoint` and
 checks it with :func:`check_state_dict`, so a missing, corrupt or foreign file
 is one :class:`DataValidationError` naming it. mmagic is imported only inside
 :func:`load_generator`, so importing this module costs nothing for users of
@@ -12,6 +12,7 @@ CEGU or UDA.
 """
 from __future__ import annotations
 
+import glob
 import os.path as osp
 import re
 from typing import Mapping, Optional, Sequence
@@ -47,6 +48,49 @@ def read_checkpoint(path: str) -> dict:
     if not isinstance(state, Mapping) or not any(torch.is_tensor(v) for v in state.values()):
         raise DataValidationError(f'{path}: not a checkpoint (no state_dict of tensors)')
     return {re.sub(r'^module\.', '', k): v for k, v in state.items()}
+
+
+def resolve_checkpoint(path: str) -> str:
+    """A checkpoint file, or a work dir: its ``best_*.pth`` else ``last_checkpoint``
+    (DataValidationError naming ``path`` when there is none)."""
+    if osp.isdir(path):
+        best = sorted(glob.glob(osp.join(path, 'best_*.pth')))
+        if best:
+            return best[-1]
+        last = osp.join(path, 'last_checkpoint')
+        if osp.isfile(last):
+            with open(last) as f:
+                return f.read().strip()
+        raise DataValidationError(f'{path}: no best_*.pth or last_checkpoint in this work dir')
+    if not osp.isfile(path):
+        raise DataValidationError(f'{path}: checkpoint not found')
+    return path
+
+
+def load_segmenter(config: str, checkpoint: str, device: str = 'cpu'):
+    """A trained mmseg segmenter ready for mmseg's ``inference_model``.
+
+    ``checkpoint`` may be a work dir (:func:`resolve_checkpoint`); it is read
+    with :func:`read_checkpoint` and checked against the model, so a missing,
+    corrupt or foreign file is one DataValidationError naming it. A UDA
+    checkpoint may carry its EMA teacher: extra keys are not an error (as in
+    ``tools/test.py``). Inference has no ground truth, so the label loading and
+    checking steps are dropped from the test pipeline (mmseg's and the
+    project's checked ones, with or without a scope prefix).
+    """
+    import ganseg_mm  # noqa: F401  (registers the project's mmseg parts)
+    from mmseg.apis import init_model
+    checkpoint = resolve_checkpoint(checkpoint)
+    state = read_checkpoint(checkpoint)
+    if not osp.isfile(config):
+        raise DataValidationError(f'{config}: segmenter config not found')
+    model = init_model(config, None, device='cpu')
+    load_state_dict_checked(model, state, checkpoint, f'the segmenter of {config}',
+                            allow_unexpected=True)
+    model.cfg.test_pipeline = [
+        t for t in model.cfg.test_pipeline if t['type'].split('.')[-1] not in (
+            'LoadAnnotations', 'CheckedLoadAnnotations', 'CheckSegMap')]
+    return model.to(device).eval()
 
 
 def _shape(v) -> Optional[tuple]:

@@ -112,3 +112,76 @@ def test_online_synthesis_equals_offline(tiny_demo_root, synth_root):
     assert (a['inputs'].int() - b['inputs'].int()).abs().max() <= 1  # PNG round trip
     with pytest.raises(ValueError, match='online needs config and checkpoint'):
         _ds(tiny_demo_root, synth_root, online=dict(config=GAN_DEMO))
+
+
+def test_online_cuda_in_a_forked_worker_says_how_to_render_on_a_gpu(monkeypatch):
+    """CUDA cannot start in a forked worker: one error naming the settings that
+    work, before any CUDA call; spawned workers and the main process pass."""
+    import multiprocessing as mp
+
+    import torch.utils.data as tud
+    from ganseg_mm.datasets.transforms.loading import _check_cuda_start_method
+    monkeypatch.setattr(tud, 'get_worker_info', lambda: object())
+    monkeypatch.setattr(mp, 'get_start_method', lambda allow_none=False: 'fork')
+    with pytest.raises(DataValidationError, match="mp_start_method='spawn'.*num_workers=0"):
+        _check_cuda_start_method('cuda:0')
+    _check_cuda_start_method('cpu')
+    monkeypatch.setattr(mp, 'get_start_method', lambda allow_none=False: 'spawn')
+    _check_cuda_start_method('cuda:0')
+    monkeypatch.setattr(tud, 'get_worker_info', lambda: None)
+    monkeypatch.setattr(mp, 'get_start_method', lambda allow_none=False: 'fork')
+    _check_cuda_start_method('cuda')
+
+
+def _write_alignment(synth_root, path, scores):
+    """alignment.json with the given per-image scores (manifest order)."""
+    with open(osp.join(synth_root, 'manifest.json')) as f:
+        names = [m['name'] for m in json.load(f)['images']]
+    rows = [dict(name=n, score=s, iou={}) for n, s in zip(names, scores)]
+    with open(path, 'w') as f:
+        json.dump(dict(images=rows), f)
+    return names
+
+
+def _synthetic_names(ds):
+    return {osp.basename(ds.get_data_info(i)['img_path'])[:-len('_leftImg8bit.png')]
+            for i in range(len(ds)) if ds.is_synthetic(i)}
+
+
+def test_alignment_filter_keeps_only_the_images_that_pass(tiny_demo_root, synth_root,
+                                                          tmp_path):
+    """min_alignment and drop_worst leave out exactly the low-scored images, in
+    both modes; the real samples are untouched."""
+    path = str(tmp_path / 'alignment.json')
+    names = _write_alignment(synth_root, path, [0.9, 0.1, 0.6, None, 0.3, 0.8])
+    ds = _ds(tiny_demo_root, synth_root, synthetic_ratio=0.5, min_alignment=0.5,
+             alignment=path)
+    assert len(ds) == 24 and _synthetic_names(ds) == {names[0], names[2], names[5]}
+    ds = _ds(tiny_demo_root, synth_root, synthetic_ratio=0.5, drop_worst=0.5,
+             alignment=path)  # the worst 3: unscored, 0.1, 0.3
+    assert _synthetic_names(ds) == {names[0], names[2], names[5]}
+    ds = _ds(tiny_demo_root, synth_root, synthetic_ratio=0.5, drop_worst=0.2,
+             min_alignment=0.2, alignment=path)  # drops the unscored one, then 0.1
+    assert _synthetic_names(ds) == {names[0], names[2], names[4], names[5]}
+    rf = _ds(tiny_demo_root, synth_root, mode='repeat_factor', min_alignment=0.5,
+             alignment=path)
+    f = rf.repeat_factors(np.flatnonzero(rf.aligned()))
+    assert list(f > 0) == [True, False, True, False, False, True]
+    assert _synthetic_names(rf) == {names[0], names[2], names[5]}
+    assert sum(not rf.is_synthetic(i) for i in range(len(rf))) == 12
+
+
+def test_alignment_filter_errors(tiny_demo_root, synth_root, tmp_path):
+    with pytest.raises(DataValidationError, match='alignment.json: missing'):
+        _ds(tiny_demo_root, synth_root, min_alignment=0.5)
+    with pytest.raises(ValueError, match=r'drop_worst must be in \[0, 1\)'):
+        _ds(tiny_demo_root, synth_root, drop_worst=1.0)
+    with pytest.raises(ValueError, match=r'min_alignment must be in \[0, 1\]'):
+        _ds(tiny_demo_root, synth_root, min_alignment=50)
+    path = str(tmp_path / 'alignment.json')
+    _write_alignment(synth_root, path, [0.1] * 6)
+    with pytest.raises(DataValidationError, match='no synthetic image passes'):
+        _ds(tiny_demo_root, synth_root, min_alignment=0.5, alignment=path)
+    _write_alignment(synth_root, path, [0.9] * 5)  # scored before the set grew
+    with pytest.raises(DataValidationError, match='no score for .* rerun'):
+        _ds(tiny_demo_root, synth_root, min_alignment=0.5, alignment=path)

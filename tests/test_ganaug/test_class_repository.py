@@ -35,6 +35,21 @@ def test_extract_regions_splits_touching_instances():
     assert len(extract_regions(label, None, 19, min_area=1)) == 1  # components merge them
 
 
+def test_extract_regions_keeps_instances_beside_a_group_region():
+    """One group region (Cityscapes id < 1000) must not merge the class's
+    instances into one blob: instances by id, the group by its components."""
+    label = np.full((4, 9), 13, np.uint8)
+    inst = np.zeros((4, 9), np.int32)
+    inst[:, :3], inst[:, 3:6], inst[:, 6:] = 26000, 26001, 13  # car, car, car group
+    regs = extract_regions(label, inst, 19, min_area=1)
+    assert sorted(r['bbox'] for r in regs) == [(0, 0, 3, 4), (3, 0, 6, 4), (6, 0, 9, 4)]
+    label[:, 6:] = 0  # stuff with id 0 beside the cars: its own component, no instance
+    inst[:, 6:] = 0
+    regs = extract_regions(label, inst, 19, min_area=1)
+    assert [(r['cls'], r['bbox']) for r in regs] == [(0, (6, 0, 9, 4)), (13, (0, 0, 3, 4)),
+                                                     (13, (3, 0, 6, 4))]
+
+
 def test_build_is_deterministic_resumable_and_complete(tiny_demo_root, tmp_path):
     files = demo_files(tiny_demo_root)
     a = build_repository(files, str(tmp_path / 'a'), NAMES, progress=False)

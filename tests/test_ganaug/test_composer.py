@@ -112,6 +112,29 @@ def test_occlusion_keeps_nearer_instances():
         LabelComposer(Repo(), classes=[5])
 
 
+def test_a_map_stops_pasting_a_class_once_it_reaches_its_target():
+    """The deficit counts the map being composed: 20 allowed pastes of a 5x1
+    column stop once the column class holds its target share (10 %) of the
+    map, instead of covering the map's bottom with it."""
+    class Repo:
+        num_classes, ignore_index, root, class_names = 2, 255, 'r', ['a', 'b']
+
+        def num_regions(self, c):
+            return 1 if c == 1 else 0
+
+        def class_pixels(self):
+            return np.array([90., 10.])
+
+        def region(self, c, k):
+            return dict(cls=1, mask=np.ones((5, 1), bool), foot=1.0, height=20, width=20,
+                        source='s')
+    comp = LabelComposer(Repo(), target={1: 1}, pastes_per_map=(20, 20), scale_range=(1, 1))
+    label, _, pastes = comp.compose(np.zeros((20, 20), np.uint8), None, 0)
+    share = (label == 1).mean()
+    assert 0.1 <= share <= 0.1 + 5 / 400, share
+    assert len(pastes) < 20
+
+
 def test_things_and_ground_are_cityscapes_only_for_cityscapes_classes(repo, plain_repo):
     assert default_layout(NAMES) == (CITYSCAPES_THINGS, CITYSCAPES_GROUND)
     assert default_layout(PLAIN) == ((), ())

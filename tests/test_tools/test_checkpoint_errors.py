@@ -67,6 +67,20 @@ def test_annotate_with_segmenter_foreign_checkpoint(tiny_gan, tmp_path, capsys):
                     r'.*deeplabv3_r18_demo.py: missing keys: \d+ \(e.g. backbone')
 
 
+@pytest.mark.parametrize('kind', ['missing', 'random', 'truncated', 'no_state', 'foreign'])
+def test_score_alignment(kind, tiny_gan, tmp_path, capsys):
+    import json
+    root = tmp_path / 'synth'
+    root.mkdir()
+    (root / 'compose_manifest.json').write_text(json.dumps(dict(class_names=['a'] * 19)))
+    if kind == 'foreign':
+        path, pattern = tiny_gan[1], 'gan.pth: does not fit the segmenter of'
+    else:
+        path, pattern = bad_checkpoints(tmp_path)[kind]
+    code = _tool('tools/ganaug/score_alignment.py').main([SEG_DEMO, path, '--root', str(root)])
+    _one_error_line(capsys, code, pattern)
+
+
 @pytest.mark.parametrize('kind', ['missing', 'random', 'truncated', 'empty', 'no_state'])
 def test_test_tool_preflight(kind, tmp_path, capsys):
     """Checked before the config's data and the Runner (the demo data is absent here)."""

@@ -64,10 +64,17 @@ def test_full_chain_resume_and_analysis(composed, tiny_demo_root, tmp_path, caps
     with open(osp.join(out, 'manifest.json')) as f:
         man = json.load(f)
     assert len(man['images']) == 6 and man['images'][0]['base'] and man['images'][0]['class_pixels']
-    small = str(tmp_path / 'small')  # rendered at 64x128, resized back to the label size
-    shutil.copytree(composed['out'], small)
-    assert synth([GAN_DEMO, composed['ckpt'], '--root', small, '--size', '64', '128']) == 0
-    assert cv2.imread(_images(small)[0]).shape[:2] == cv2.imread(lab, 0).shape
+    small = str(tmp_path / 'small')  # composed at 64x128 (a GAN's training size), rendered there
+    assert _tool('compose_labels')([SEG_DEMO, '--repo', composed['repo'], '--out', small,
+                                    '--num', '2', '--size', '64', '128']
+                                   + _root_opt(tiny_demo_root)) == 0
+    assert synth([GAN_DEMO, composed['ckpt'], '--root', small]) == 0
+    small_lab = glob.glob(osp.join(small, 'gtFine/train/synth/*_labelTrainIds.png'))[0]
+    small_inst = small_lab.replace('_labelTrainIds', '_instanceIds')
+    assert cv2.imread(small_lab, 0).shape == cv2.imread(small_inst, -1).shape == (64, 128)
+    assert cv2.imread(_images(small)[0]).shape[:2] == (64, 128)
+    with open(osp.join(small, 'compose_params.json')) as f:
+        assert json.load(f)['size'] == [64, 128]
     capsys.readouterr()
     assert synth([GAN_DEMO, composed['ckpt'], '--root', out]) == 0  # rerun: nothing to do
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])['rendered'] == 0
@@ -203,3 +210,97 @@ def test_compose_things_and_ground_by_name(composed, tiny_demo_root, tmp_path, c
                            '--ground', 'road']) == 2
     err = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith('error:')]
     assert len(err) == 1 and "unknown class 'tram'" in err[0]
+
+
+GENERIC_CFG = """
+_base_ = {base!r}
+classes = tuple(f'c{{i}}' for i in range(19))  # an unseen dataset: no Cityscapes names
+train_dataloader = dict(dataset=dict(
+    _delete_=True, type='BaseSegDataset', data_root={root!r}, img_suffix='.jpg',
+    seg_map_suffix='.png', metainfo=dict(classes=classes),
+    data_prefix=dict(img_path='img_dir/train', seg_map_path='ann_dir/train'),
+    pipeline=[dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
+              dict(type='PackSegInputs')]))
+"""
+
+
+def test_whole_chain_on_a_dataset_in_the_generic_layout(tiny_demo_root, tmp_path):
+    """mmseg's img_dir/ann_dir layout (.jpg images, .png labels, no instance
+    maps, no Cityscapes names): extract, compose, synthesize, and
+    GANAugmentedDataset reads the set back, offline and online, without overrides."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from ganseg_mm.datasets.gan_augmented_dataset import GANAugmentedDataset
+    root = tmp_path / 'generic'
+    for img in sorted(glob.glob(osp.join(tiny_demo_root, 'leftImg8bit/train/*/*.png'))):
+        stem = osp.basename(img)[:-len('_leftImg8bit.png')]
+        lab = img.replace('leftImg8bit', 'gtFine', 1).replace(
+            '_leftImg8bit.png', '_gtFine_labelTrainIds.png')
+        os.makedirs(root / 'img_dir/train', exist_ok=True)
+        os.makedirs(root / 'ann_dir/train', exist_ok=True)
+        cv2.imwrite(str(root / 'img_dir/train' / (stem + '.jpg')), cv2.imread(img))
+        cv2.imwrite(str(root / 'ann_dir/train' / (stem + '.png')),
+                    cv2.imread(lab, cv2.IMREAD_UNCHANGED))
+    cfg_path = tmp_path / 'generic.py'
+    cfg_path.write_text(GENERIC_CFG.format(base=osp.join(REPO, SEG_DEMO), root=str(root)))
+    repo, out = str(tmp_path / 'repo'), str(tmp_path / 'synth')
+    assert _tool('extract_classes')([str(cfg_path), '--out', repo]) == 0
+    assert _tool('compose_labels')([str(cfg_path), '--repo', repo, '--out', out,
+                                    '--num', '4']) == 0
+    with open(osp.join(out, 'compose_params.json')) as f:
+        params = json.load(f)
+    assert params['thing_classes'] == [] and params['ground_classes'] == []
+    # no instance maps in the source: the composed ones hold no instance ids
+    insts = glob.glob(osp.join(out, 'gtFine/train/synth/*_instanceIds.png'))
+    assert insts and all(cv2.imread(p, cv2.IMREAD_UNCHANGED).max() == 0 for p in insts)
+    ckpt = tiny_checkpoint(str(tmp_path / 'gan.pth'))
+    assert _tool('synthesize')([GAN_DEMO, ckpt, '--root', out]) == 0
+    real = Config.fromfile(str(cfg_path)).train_dataloader.dataset.to_dict()
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        for online in (None, dict(config=GAN_DEMO, checkpoint=ckpt)):
+            ds = GANAugmentedDataset(real, synthetic_root=out, synthetic_ratio=0.5,
+                                     online=online)
+            syn = [i for i in range(len(ds)) if ds.is_synthetic(i)]
+            assert len(ds) == 24 and len(syn) == 12
+            sample = ds[syn[0]]
+            lab = cv2.imread(sample['data_samples'].seg_map_path, cv2.IMREAD_UNCHANGED)
+            assert sample['data_samples'].seg_map_path.endswith('_gtFine_labelTrainIds.png')
+            assert (sample['data_samples'].gt_sem_seg.data[0].numpy() == lab).all()
+            assert tuple(sample['inputs'].shape) == (3,) + lab.shape
+
+
+def test_score_alignment_tool(composed, tmp_path, capsys):
+    """tools/ganaug/score_alignment.py with a real (untrained) demo segmenter:
+    scores in [0, 1] for every image, the plot, the per-class lines; a
+    segmenter of another class count and an incomplete set are one error line."""
+    import shutil
+
+    import torch
+    from mmseg.apis import init_model
+    out = str(tmp_path / 'synth')
+    shutil.copytree(composed['out'], out)
+    score = _tool('score_alignment')
+    seg = osp.join(REPO, SEG_DEMO)
+    ckpt = str(tmp_path / 'seg.pth')
+    torch.manual_seed(0)
+    torch.save(dict(state_dict=init_model(seg, None, device='cpu').state_dict()), ckpt)
+    assert score([seg, ckpt, '--root', out]) == 2  # no images yet
+    assert 'manifest.json: missing' in capsys.readouterr().err
+    assert _tool('synthesize')([GAN_DEMO, composed['ckpt'], '--root', out]) == 0
+    capsys.readouterr()
+    assert score([seg, ckpt, '--root', out, '--batch-size', '4']) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len([ln for ln in lines if ' IoU ' in ln]) == 19
+    with open(osp.join(out, 'alignment.json')) as f:
+        al = json.load(f)
+    assert len(al['images']) == 6 and al['segmenter']['config'] == 'deeplabv3_r18_demo.py'
+    assert all(0 <= r['score'] <= 1 for r in al['images'])
+    assert cv2.imread(osp.join(out, 'alignment_per_class.png')) is not None
+    other = str(tmp_path / 'seg10.py')
+    with open(other, 'w') as f:
+        f.write(f"_base_ = {seg!r}\nmodel = dict(decode_head=dict(num_classes=10), "
+                "auxiliary_head=dict(num_classes=10))\n")
+    ckpt10 = str(tmp_path / 'seg10.pth')
+    torch.save(dict(state_dict=init_model(other, None, device='cpu').state_dict()), ckpt10)
+    assert score([other, ckpt10, '--root', out]) == 2
+    assert 'the segmenter has 10 classes, the synthetic set 19' in capsys.readouterr().err

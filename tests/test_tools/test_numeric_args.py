@@ -65,7 +65,7 @@ ANNOTATE = ('tools/datasetgan/annotate_with_segmenter.py', ['seg.py', 'seg.pth',
     (COMPOSE, ['--target', '{"-1": 2}'], '--target'),
     (COMPOSE, ['--target', '[1, 2]'], '--target'),
     (SYNTH, ['--batch-size', '0'], '--batch-size'),
-    (SYNTH, ['--size', '0', '256'], '--size'),
+    (COMPOSE, ['--size', '0', '256'], '--size'),
     (SYNTH, ['--shard', '3/2'], '--shard'),
     (SYNTH, ['--shard', '2/2'], '--shard'),
     (SYNTH, ['--shard', '0/0'], '--shard'),
@@ -92,8 +92,9 @@ def test_good_numbers_pass():
                                          '--target', '{"16": 0, "17": 8}', '--classes', '0'])
     assert a.pastes == [0, 0] and a.target == {16: 0.0, 17: 8.0} and a.classes == [0]
     assert _parse(COMPOSE[0], COMPOSE[1]).target == 'sqrt'
-    a = _parse(SYNTH[0], SYNTH[1] + ['--shard', '1/2', '--size', '64', '128'])
-    assert a.shard == (1, 2) and a.size == [64, 128] and a.batch_size == 8
+    a = _parse(SYNTH[0], SYNTH[1] + ['--shard', '1/2'])
+    assert a.shard == (1, 2) and a.batch_size == 8
+    assert _parse(COMPOSE[0], COMPOSE[1] + ['--size', '64', '128']).size == [64, 128]
     assert _parse(ANNOTATE[0], ANNOTATE[1]).scale == (256, 128)
     assert _parse(EXTRACT[0], EXTRACT[1]).min_area == 16
     assert not math.isnan(_parse(GEN[0], GEN[1]).truncation)

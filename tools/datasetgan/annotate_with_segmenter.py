@@ -46,25 +46,13 @@ def parse_args(argv=None):
 
 
 def annotate(args):
-    import ganseg_mm  # noqa: F401
-    from mmseg.apis import inference_model, init_model
+    from mmseg.apis import inference_model
 
     from ganseg_mm.datasets.datasetgan_annotation_dataset import sample_name
-    from ganseg_mm.datasetgan.interpreter import resolve_checkpoint
-    from ganseg_mm.utils.gan import load_state_dict_checked, read_checkpoint
+    from ganseg_mm.utils.gan import load_segmenter
     from ganseg_mm.utils.io import atomic_write_png
     w, h = args.scale
-    checkpoint = resolve_checkpoint(args.checkpoint)
-    state = read_checkpoint(checkpoint)  # missing, corrupt, foreign: one error line
-    model = init_model(args.config, None, device='cpu')
-    # a UDA checkpoint may carry its EMA teacher: extra keys are not an error (as in test.py)
-    load_state_dict_checked(model, state, checkpoint, f'the segmenter of {args.config}',
-                            allow_unexpected=True)
-    # inference has no ground truth: drop the label loading/checking steps (mmseg's
-    # and ganseg_mm's checked ones, with or without a scope prefix)
-    model.cfg.test_pipeline = [
-        t for t in model.cfg.test_pipeline if t['type'].split('.')[-1] not in (
-            'LoadAnnotations', 'CheckedLoadAnnotations', 'CheckSegMap')]
+    model = load_segmenter(args.config, args.checkpoint)
     for i in range(args.num):
         path = osp.join(args.samples_dir, 'images', sample_name(i) + '.png')
         img = cv2.imread(path)

@@ -58,7 +58,8 @@ def generate(args):
 
     import ganseg_mm  # noqa: F401
     from ganseg_mm.datasetgan.generation import claim_output, finalize, label_images
-    from ganseg_mm.datasetgan.interpreter import load_interpreter, resolve_checkpoint
+    from ganseg_mm.datasetgan.interpreter import load_interpreter
+    from ganseg_mm.utils.gan import resolve_checkpoint
     from ganseg_mm.utils.output_dir import file_digest
     shard = args.shard
     checkpoint = resolve_checkpoint(args.checkpoint)

@@ -2,7 +2,7 @@
 
     python tools/ganaug/compose_labels.py CONFIG --repo REPO_DIR --out SYNTH_ROOT --num 200 \
         [--target sqrt|inverse|'{"16": 8, "17": 8}'] [--classes 12 15 16 17 18] [--seed 0] \
-        [--things person car ...] [--ground road sidewalk ...]
+        [--things person car ...] [--ground road sidewalk ...] [--size H W]
 
 Base maps are the CONFIG's ``--split`` label maps; regions of under-represented
 classes are pasted so the class-pixel distribution moves toward the target.
@@ -12,6 +12,9 @@ pixels; distance to the target before/after). Deterministic; rerun completes.
 Things (``--things``: pasted standing on ``--ground``, with instance ids) are
 Cityscapes' when the classes are Cityscapes', none otherwise; name them (ids
 or class names) for another dataset, or pass ``--things`` alone for none.
+``--size H W``: compose at the pix2pixHD generator's training size (e.g. 512
+1024 for configs/ganaug/pix2pixhd_cityscapes.py), so that synthesis renders at
+it and no synthetic image is an upscaled one.
 """
 import argparse
 import json
@@ -56,6 +59,10 @@ def parse_args(argv=None):
     p.add_argument('--ground', nargs='*', metavar='CLASS',
                    help="classes things stand on; default: Cityscapes' road, sidewalk, "
                         'terrain for Cityscapes classes, else none')
+    p.add_argument('--size', type=positive_int, nargs=2, metavar=('H', 'W'),
+                   help="compose the maps at this size: the pix2pixHD generator's training "
+                   'size, at which tools/ganaug/synthesize.py then renders them (default: '
+                   "each base map's own size)")
     args = p.parse_args(argv)
     for name, (lo, hi) in (('--pastes', args.pastes), ('--scale-range', args.scale_range)):
         if lo > hi:
@@ -73,7 +80,7 @@ def main(argv=None) -> int:
         man = compose_set([s for _, s in files], args.repo, args.out, args.num, args.target,
                           args.classes, args.seed, tuple(args.pastes),
                           tuple(args.scale_range), thing_classes=args.things,
-                          ground_classes=args.ground)
+                          ground_classes=args.ground, size=args.size)
         print(json.dumps(dict(out=args.out, maps=len(man['maps']),
                               distance_before=round(man['distance_before'], 4),
                               distance_after=round(man['distance_after'], 4))))

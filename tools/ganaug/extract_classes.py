@@ -2,9 +2,10 @@
 
     python tools/ganaug/extract_classes.py CONFIG --split train --out REPO_DIR
 
-Every connected region (instance for thing classes with instanceIds) of every
-class is stored with mask, bbox, area, source and vertical position, plus
-per-class statistics in REPO_DIR/index.json. Deterministic and resumable
+Every region of every class (an instance where the pixels have their own
+instanceId >= 1000, else an 8-connected component) is stored with mask, bbox,
+area, source and vertical position, plus per-class statistics in
+REPO_DIR/index.json. Deterministic and resumable
 (rerun completes a killed run); bad label maps exit 2 with one ``error:`` line.
 """
 import argparse

@@ -1,12 +1,14 @@
 """Render composed label maps into a synthetic dataset (GAN augmentation: "synthesis").
 
     python tools/ganaug/synthesize.py GAN_CONFIG CHECKPOINT --root SYNTH_ROOT \
-        [--batch-size 8] [--size H W] [--shard i/n] [--device cuda] [--cfg-options K=V ...]
+        [--batch-size 8] [--shard i/n] [--device cuda] [--cfg-options K=V ...]
 
-SYNTH_ROOT holds the maps of tools/ganaug/compose_labels.py (gtFine/<split>/synth/);
-images go to SYNTH_ROOT/leftImg8bit/<split>/synth/ and, once the set is
-complete, SYNTH_ROOT/manifest.json (class pixel counts, base map, seed per
-image; the generator fingerprint). Resumable (rerun renders what is missing),
+SYNTH_ROOT holds the maps of tools/ganaug/compose_labels.py (gtFine/<split>/synth/),
+each rendered at its own size (compose them at the GAN's training size with
+``compose_labels.py --size``: no image is resized); images go to
+SYNTH_ROOT/leftImg8bit/<split>/synth/ and, once the set is complete,
+SYNTH_ROOT/manifest.json (class pixel counts, base map, seed per image; the
+generator fingerprint). Resumable (rerun renders what is missing),
 atomic writes. Several processes: ``--shard i/n`` each, or
 ``torchrun --nproc_per_node N tools/ganaug/synthesize.py ...`` (RANK/WORLD_SIZE; each
 rank uses cuda:LOCAL_RANK when --device cuda). ``--cfg-options``: the overrides
@@ -31,9 +33,6 @@ def parse_args(argv=None):
     p.add_argument('--root', required=True, help='synthetic dataset root')
     p.add_argument('--split', default='train')
     p.add_argument('--batch-size', type=positive_int, default=8)
-    p.add_argument('--size', type=positive_int, nargs=2, metavar=('H', 'W'),
-                   help='render at this size (e.g. the GAN training size) and resize the '
-                   'image back to the label size')
     p.add_argument('--shard', type=shard_arg,
                    help='i/n: render every n-th map from i (default: torchrun '
                    'RANK/WORLD_SIZE or 0/1)')
@@ -59,12 +58,11 @@ def main(argv=None) -> int:
         cpath = osp.join(args.root, COMPOSE_MANIFEST)
         fingerprint = dict(generator=file_digest(args.checkpoint),
                            config=osp.basename(args.config),
-                           compose=file_digest(cpath) if osp.isfile(cpath) else None,
-                           size=args.size)
+                           compose=file_digest(cpath) if osp.isfile(cpath) else None)
         if args.cfg_options:  # only then: sets rendered without them keep their fingerprint
             fingerprint['cfg_options'] = args.cfg_options
         res = render_set(args.root, gen, info, fingerprint, args.split, args.batch_size,
-                         shard, tuple(args.size) if args.size else None, device)
+                         shard, device)
         print(json.dumps(dict(res, shard=f'{shard[0]}/{shard[1]}')))
     return run_tool(run)
 

@@ -98,13 +98,29 @@ class LoadInstanceBoundary(BaseTransform):
         return results
 
 
+def _check_cuda_start_method(device: str) -> None:
+    """CUDA cannot start in a forked dataloader worker (mmseg's configs fork):
+    say how to render on a GPU instead of torch's error deep in a worker."""
+    import multiprocessing as mp
+    if (str(device).startswith('cuda') and torch.utils.data.get_worker_info() is not None
+            and mp.get_start_method(allow_none=True) in (None, 'fork')):
+        raise DataValidationError(
+            f"online rendering on {device} in a forked dataloader worker: CUDA cannot start "
+            "there; set env_cfg.mp_cfg.mp_start_method='spawn' (or "
+            "train_dataloader.num_workers=0 to render in the main process)")
+
+
 @TRANSFORMS.register_module()
 class RenderImageFromLabel(BaseTransform):
     """Replaces ``LoadImageFromFile``: renders ``img`` from the label map at
     ``seg_map_path`` (and its instanceIds) with a pix2pixHD generator.
 
     The generator is loaded lazily once per process (each dataloader worker has
-    its own), in eval mode. Used by ``GANAugmentedDataset(online=...)``.
+    its own), in eval mode. Used by ``GANAugmentedDataset(online=...)``. On a
+    GPU (``device='cuda'``) the workers must be started with spawn
+    (``env_cfg.mp_cfg.mp_start_method='spawn'``) or rendering must run in the
+    main process (``num_workers=0``); in a forked worker it stops with an
+    error saying so.
 
     Args:
         config (str): pix2pixHD config (``configs/ganaug/pix2pixhd_*.py``).
@@ -119,6 +135,7 @@ class RenderImageFromLabel(BaseTransform):
 
     def _generator(self):
         if self._gen is None or self._pid != os.getpid():
+            _check_cuda_start_method(self.device)
             # the offline pipeline's loader; imported here because it imports mmagic
             from ganseg_mm.ganaug.renderer import load_pix2pixhd
             self._gen = load_pix2pixhd(self.config, self.checkpoint, self.device)
