@@ -66,7 +66,8 @@ def _resize_nearest(a: np.ndarray, size: Tuple[int, int]) -> np.ndarray:
 
 def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
                 target: Union[str, dict] = 'sqrt', classes: Optional[Sequence[int]] = None,
-                seed: int = 0, pastes_per_map=(2, 6), scale_range=(0.8, 1.25),
+                seed: int = 0, pastes_per_map=(1, 32), paste_fraction: float = 0.2,
+                scale_range=(0.8, 1.25),
                 split: str = 'train', progress: bool = True,
                 thing_classes: Optional[Sequence] = None,
                 ground_classes: Optional[Sequence] = None,
@@ -92,10 +93,12 @@ def compose_set(base_files: Sequence[str], repo_dir: str, out: str, num: int,
         raise ValueError(f'num must be >= 1, got {num}')
     repo = ClassRepository(repo_dir)
     composer = LabelComposer(repo, target, classes, thing_classes, ground_classes,
-                             pastes_per_map=pastes_per_map, scale_range=scale_range, seed=seed)
+                             pastes_per_map=pastes_per_map, paste_fraction=paste_fraction,
+                             scale_range=scale_range, seed=seed)
     params = dict(repository=osp.abspath(repo_dir), num=num, target=target,
                   classes=None if classes is None else list(classes), seed=seed,
-                  pastes_per_map=list(pastes_per_map), scale_range=list(scale_range),
+                  pastes_per_map=list(pastes_per_map), paste_fraction=paste_fraction,
+                  scale_range=list(scale_range),
                   split=split, base_files=list(base_files),
                   thing_classes=sorted(composer.things),
                   ground_classes=composer.ground.tolist(),

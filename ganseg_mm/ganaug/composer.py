@@ -107,7 +107,12 @@ class LabelComposer:
         ground_classes (Sequence[int | str], optional): What things stand on.
             None: see :func:`default_layout`. Defaults to None.
         pastes_per_map (tuple[int, int]): Min/max pastes per output map.
-            Defaults to (2, 6).
+            Defaults to (1, 32).
+        paste_fraction (float): A map stops pasting once this share of its
+            pixels has been pasted (after the minimum number of pastes). A
+            pixel budget rather than a count, so that datasets whose rare
+            regions are small get as much of the target as those whose rare
+            regions are large. Defaults to 0.2.
         scale_range (tuple[float, float]): Scale relative to the source region.
             Defaults to (0.8, 1.25).
         max_tries (int): Placement attempts per paste. Defaults to 20.
@@ -118,12 +123,14 @@ class LabelComposer:
                  classes: Optional[Sequence[int]] = None,
                  thing_classes: Optional[Sequence] = None,
                  ground_classes: Optional[Sequence] = None,
-                 pastes_per_map: tuple = (2, 6), scale_range: tuple = (0.8, 1.25),
-                 max_tries: int = 20, seed: int = 0):
+                 pastes_per_map: tuple = (1, 32), paste_fraction: float = 0.2,
+                 scale_range: tuple = (0.8, 1.25), max_tries: int = 20, seed: int = 0):
         if not 0 < scale_range[0] <= scale_range[1]:
             raise ValueError(f'scale_range must be 0 < lo <= hi, got {scale_range}')
         if not 0 <= pastes_per_map[0] <= pastes_per_map[1]:
             raise ValueError(f'pastes_per_map must be 0 <= lo <= hi, got {pastes_per_map}')
+        if not 0 < paste_fraction <= 1:
+            raise ValueError(f'paste_fraction must be in (0, 1], got {paste_fraction}')
         self.repo = repository
         n = repository.num_classes
         if classes is None:
@@ -145,6 +152,7 @@ class LabelComposer:
             raise ConfigError('thing_classes need ground_classes to stand on')
         self.things, self.ground = set(things), np.array(ground, np.int64)
         self.pastes_per_map, self.scale_range = pastes_per_map, scale_range
+        self.paste_fraction = paste_fraction
         self.max_tries, self.seed = max_tries, seed
         self.target = target_distribution(repository.class_pixels(), target)
         self.totals = np.zeros(n, np.float64)  # pixels of the maps composed so far
@@ -166,7 +174,10 @@ class LabelComposer:
         foot = _instance_feet(inst, h)
         pastes, next_id = [], int(inst.max()) + 1
         n = len(self.totals)
-        for _ in range(int(rng.integers(self.pastes_per_map[0], self.pastes_per_map[1] + 1))):
+        pasted, budget = 0, self.paste_fraction * h * w
+        for k in range(self.pastes_per_map[1]):
+            if k >= self.pastes_per_map[0] and pasted >= budget:
+                break
             # the deficit counts this map as it stands: a class this map already
             # raised to its target is not pasted again (greedy, no overshoot)
             c = self._pick_class(rng, self.totals + np.bincount(label.ravel(), minlength=256)[:n])
@@ -178,6 +189,7 @@ class LabelComposer:
             if done is not None:
                 done.update(cls=c, region=k)
                 pastes.append(done)
+                pasted += done['pixels']
                 if new_id:
                     foot[new_id] = done['foot']
                     next_id += 1

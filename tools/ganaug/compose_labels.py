@@ -22,7 +22,7 @@ import math
 import sys
 
 from ganseg_mm.utils.cli import (add_dataset_split_args, nonnegative_int, positive_float,
-                                 positive_int, run_tool)
+                                 positive_fraction, positive_int, run_tool)
 
 
 def parse_target(text):
@@ -49,8 +49,10 @@ def parse_args(argv=None):
     p.add_argument('--target', type=parse_target, default='sqrt')
     p.add_argument('--classes', type=nonnegative_int, nargs='+',
                    help='classes that may be pasted')
-    p.add_argument('--pastes', type=nonnegative_int, nargs=2, default=(2, 6),
-                   metavar=('MIN', 'MAX'))
+    p.add_argument('--pastes', type=nonnegative_int, nargs=2, default=(1, 32),
+                   metavar=('MIN', 'MAX'), help='pastes per map')
+    p.add_argument('--paste-fraction', type=positive_fraction, default=0.2,
+                   help="a map stops pasting once this share of its pixels is pasted")
     p.add_argument('--scale-range', type=positive_float, nargs=2, default=(0.8, 1.25))
     p.add_argument('--seed', type=nonnegative_int, default=0, help="numpy's seeds are >= 0")
     p.add_argument('--things', nargs='*', metavar='CLASS',
@@ -79,8 +81,8 @@ def main(argv=None) -> int:
         files, _, _ = dataset_files(args.config, args.split, args.cfg_options)
         man = compose_set([s for _, s in files], args.repo, args.out, args.num, args.target,
                           args.classes, args.seed, tuple(args.pastes),
-                          tuple(args.scale_range), thing_classes=args.things,
-                          ground_classes=args.ground, size=args.size)
+                          args.paste_fraction, tuple(args.scale_range),
+                          thing_classes=args.things, ground_classes=args.ground, size=args.size)
         print(json.dumps(dict(out=args.out, maps=len(man['maps']),
                               distance_before=round(man['distance_before'], 4),
                               distance_after=round(man['distance_after'], 4))))

@@ -15,8 +15,8 @@ from ganseg_mm.ganaug.analysis import gan_colour_error
 from tests.test_ganaug.ganaug_helpers import GAN_DEMO, demo_files
 
 ITERS = 60
-# the untrained generator's mean per-class colour error on the demo data is
-# around 60 (0-255 scale); trained, it must at least halve
+# the mean per-class colour error (0-255) on the tiny demo data went from 54.4
+# untrained to 22.1 after 60 iterations (OMP_NUM_THREADS=1); it must at least halve
 MARGIN = 0.5
 
 
