@@ -21,7 +21,7 @@ UDA_CONFIGS = [
     'configs/uda/deeplabv3_r18_uda_demo.py',
     'configs/uda/unet-s5-d16_uda_demo.py',
     'configs/uda/deeplabv3_r18_uda-cutout-target_demo.py',
-    'configs/uda/deeplabv3_r18_uda-cutmix_demo.py',
+    'configs/uda/deeplabv3_r18_uda-nocutmix_demo.py',
 ]
 SUPERVISED_TWINS = ['configs/uda/deeplabv3_r18_1-8sup_cityscapes.py',
                     'configs/uda/deeplabv3_r50_1-8sup_cityscapes.py',
@@ -69,11 +69,13 @@ def test_cutout_ablation_differs_from_uda_only_in_the_strong_view():
     assert uda.model == abl.model and uda.train_dataloader == abl.train_dataloader
 
 
-def test_cutmix_ablation_differs_from_uda_only_in_cutmix():
+def test_cutmix_is_the_uda_default_and_its_ablation_differs_only_in_cutmix():
     uda, abl = (Config.fromfile(osp.join(REPO, 'configs/uda', c)) for c in
-                ('deeplabv3_r18_uda_demo.py', 'deeplabv3_r18_uda-cutmix_demo.py'))
-    assert abl.model.pop('cutmix_prob') == 0.5 and uda.model.get('cutmix_prob', 0) == 0
+                ('deeplabv3_r18_uda_demo.py', 'deeplabv3_r18_uda-nocutmix_demo.py'))
+    assert uda.model.pop('cutmix_prob') == 0.5 and abl.model.pop('cutmix_prob') == 0.0
     assert uda.model == abl.model and uda.train_cfg == abl.train_cfg
+    for c in UDA_CONFIGS[:3]:  # the full-scale configs use it too
+        assert Config.fromfile(osp.join(REPO, c)).model.cutmix_prob == 0.5
 
 
 @pytest.mark.slow

@@ -298,6 +298,8 @@ def test_cutmix_pastes_the_next_images_view_and_its_teacher_target(monkeypatch):
 
 
 def test_cutmix_off_by_default_and_checked():
-    assert MODELS.build(_model_cfg()).cutmix_prob == 0
+    cfg = _model_cfg()
+    assert cfg.pop('cutmix_prob') == 0.5  # the configs' choice (docs/uda.md)
+    assert MODELS.build(cfg).cutmix_prob == 0  # the class: UDA's single-view consistency
     with pytest.raises(ValueError, match='cutmix_prob'):
         MODELS.build(_model_cfg(cutmix_prob=1.5))
