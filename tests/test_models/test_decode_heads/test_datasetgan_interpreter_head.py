@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from mmengine.registry import DefaultScope
 from mmseg.registry import MODELS
 
 import ganseg_mm  # noqa: F401
@@ -11,7 +12,10 @@ import ganseg_mm  # noqa: F401
 def _head(**kw):
     cfg = dict(type='DatasetGANInterpreterHead', in_channels=6, num_classes=3)
     cfg.update(kw)
-    return MODELS.build(cfg)
+    # in mmseg's scope whatever an earlier test left as the default scope
+    # (GAN helpers leave mmagic's)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        return MODELS.build(cfg)
 
 
 def test_reference_widths():
