@@ -40,13 +40,14 @@ ALIGNMENT_PLOT = 'alignment_per_class.png'
 def intersect_union(pred: np.ndarray, label: np.ndarray, num_classes: int,
                     ignore_index: int = 255) -> tuple:
     """Per-class (intersection, union) pixel counts of one prediction against
-    its label map; pixels whose label is ``ignore_index`` are left out."""
-    valid = label != ignore_index
-    p, t = pred[valid].astype(np.int64), label[valid].astype(np.int64)
-    inter = np.bincount(t[p == t], minlength=num_classes)[:num_classes]
-    area_p = np.bincount(p, minlength=num_classes)[:num_classes]
-    area_t = np.bincount(t, minlength=num_classes)[:num_classes]
-    return inter, area_p + area_t - inter
+    its label map, by mmseg's ``IoUMetric.intersect_and_union`` (pixels whose
+    label is ``ignore_index`` are left out)."""
+    import torch
+    from mmseg.evaluation import IoUMetric
+    inter, union, _, _ = IoUMetric.intersect_and_union(
+        torch.from_numpy(np.asarray(pred).astype(np.int64)),
+        torch.from_numpy(np.asarray(label).astype(np.int64)), num_classes, ignore_index)
+    return inter.numpy().astype(np.int64), union.numpy().astype(np.int64)
 
 
 def image_score(inter: np.ndarray, union: np.ndarray) -> Optional[float]:
