@@ -6,7 +6,8 @@ no weights can be downloaded here, and narrower layers for CPU time);
 configs/deeplabv3_r50_ganaug_cityscapes.py (alias),
 configs/ganaug/deeplabv3_r{18,50}_ganaug_cityscapes.py and
 configs/ganaug/deeplabv3_r18_ganaug_demo.py train on the tiny demo data mixed
-with a tiny synthetic set.
+with a tiny synthetic set; configs/ganaug/deeplabv3_r18_ganaug-aligned_demo.py
+does too, after dropping its worst-aligned image.
 """
 import glob
 import json
@@ -20,7 +21,7 @@ from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
 from ganseg_mm import compat
-from tests.test_ganaug.ganaug_helpers import make_synthetic_set
+from tests.test_ganaug.ganaug_helpers import make_synthetic_set, write_alignment
 from tests.utils import point_cfg_at_demo
 
 REPO = osp.dirname(osp.abspath(__file__))
@@ -30,6 +31,7 @@ SEG_CONFIGS = ['configs/deeplabv3_r50_ganaug_cityscapes.py',
                'configs/ganaug/deeplabv3_r50_ganaug_cityscapes.py',
                'configs/ganaug/deeplabv3_r18_ganaug_cityscapes.py',
                'configs/ganaug/deeplabv3_r18_ganaug_demo.py']
+ALIGNED = 'configs/ganaug/deeplabv3_r18_ganaug-aligned_demo.py'
 
 
 def _gan_cfg(config, root, work_dir, iters=2):
@@ -108,6 +110,12 @@ def test_seg_config_changes_only_training_data(config):
     assert cfg.model == base.model and cfg.val_dataloader == base.val_dataloader
 
 
+def test_aligned_config_only_adds_the_filter():
+    aligned, plain = (Config.fromfile(osp.join(REPO, c)) for c in (ALIGNED, SEG_CONFIGS[-1]))
+    assert aligned.train_dataloader.dataset.pop('drop_worst') == 0.1
+    assert aligned.to_dict() == plain.to_dict()
+
+
 def test_short_alias_is_the_ganaug_config():
     alias, full = (Config.fromfile(osp.join(REPO, c)) for c in SEG_CONFIGS[:2])
     assert alias.to_dict() == full.to_dict()
@@ -136,6 +144,26 @@ def test_seg_config_trains_two_iterations(config, tiny_demo_root, synth_root, tm
     assert runner.iter == 2
     ds = runner.train_dataloader.dataset
     assert sum(ds.is_synthetic(i) for i in range(len(ds))) == 4  # 12 real, ratio 0.25
+
+
+@pytest.mark.slow
+def test_aligned_config_trains_two_iterations_without_the_worst(tiny_demo_root, tmp_path):
+    synth = make_synthetic_set(tiny_demo_root, str(tmp_path / 'ganaug'), num=10)
+    cfg = Config.fromfile(osp.join(REPO, ALIGNED))
+    point_cfg_at_demo(cfg, tiny_demo_root, str(tmp_path / 'work'), iters=2)
+    path = str(tmp_path / 'alignment.json')
+    names = write_alignment(synth, path, [0.8, 0.05, 0.6, 0.7, 0.3, 0.9, 0.5, 0.4, 0.2, 0.6])
+    cfg.train_dataloader.dataset.update(synthetic_root=synth, alignment=path)
+    cfg.experiment_name = f'{osp.basename(ALIGNED)}_{uuid.uuid4().hex[:8]}'
+    compat.adapt_cfg_for_device(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    assert runner.iter == 2
+    ds = runner.train_dataloader.dataset
+    used = {osp.basename(ds.get_data_info(i)['img_path']) for i in range(len(ds))
+            if ds.is_synthetic(i)}
+    assert ds.aligned().sum() == 9  # 10 % of 10 dropped: the worst one
+    assert used and not any(u.startswith(names[1]) for u in used)
 
 
 @pytest.mark.slow

@@ -9,7 +9,7 @@ from mmengine.registry import init_default_scope
 
 from ganseg_mm.utils.errors import DataValidationError
 from ganseg_mm.datasets.gan_augmented_dataset import GANAugmentedDataset
-from tests.test_ganaug.ganaug_helpers import make_synthetic_set
+from tests.test_ganaug.ganaug_helpers import make_synthetic_set, write_alignment
 
 PIPE = [dict(type='LoadImageFromFile'), dict(type='LoadAnnotations'),
         dict(type='PackSegInputs')]
@@ -133,16 +133,6 @@ def test_online_cuda_in_a_forked_worker_says_how_to_render_on_a_gpu(monkeypatch)
     _check_cuda_start_method('cuda')
 
 
-def _write_alignment(synth_root, path, scores):
-    """alignment.json with the given per-image scores (manifest order)."""
-    with open(osp.join(synth_root, 'manifest.json')) as f:
-        names = [m['name'] for m in json.load(f)['images']]
-    rows = [dict(name=n, score=s, iou={}) for n, s in zip(names, scores)]
-    with open(path, 'w') as f:
-        json.dump(dict(images=rows), f)
-    return names
-
-
 def _synthetic_names(ds):
     return {osp.basename(ds.get_data_info(i)['img_path'])[:-len('_leftImg8bit.png')]
             for i in range(len(ds)) if ds.is_synthetic(i)}
@@ -153,7 +143,7 @@ def test_alignment_filter_keeps_only_the_images_that_pass(tiny_demo_root, synth_
     """min_alignment and drop_worst leave out exactly the low-scored images, in
     both modes; the real samples are untouched."""
     path = str(tmp_path / 'alignment.json')
-    names = _write_alignment(synth_root, path, [0.9, 0.1, 0.6, None, 0.3, 0.8])
+    names = write_alignment(synth_root, path, [0.9, 0.1, 0.6, None, 0.3, 0.8])
     ds = _ds(tiny_demo_root, synth_root, synthetic_ratio=0.5, min_alignment=0.5,
              alignment=path)
     assert len(ds) == 24 and _synthetic_names(ds) == {names[0], names[2], names[5]}
@@ -179,9 +169,9 @@ def test_alignment_filter_errors(tiny_demo_root, synth_root, tmp_path):
     with pytest.raises(ValueError, match=r'min_alignment must be in \[0, 1\]'):
         _ds(tiny_demo_root, synth_root, min_alignment=50)
     path = str(tmp_path / 'alignment.json')
-    _write_alignment(synth_root, path, [0.1] * 6)
+    write_alignment(synth_root, path, [0.1] * 6)
     with pytest.raises(DataValidationError, match='no synthetic image passes'):
         _ds(tiny_demo_root, synth_root, min_alignment=0.5, alignment=path)
-    _write_alignment(synth_root, path, [0.9] * 5)  # scored before the set grew
+    write_alignment(synth_root, path, [0.9] * 5)  # scored before the set grew
     with pytest.raises(DataValidationError, match='no score for .* rerun'):
         _ds(tiny_demo_root, synth_root, min_alignment=0.5, alignment=path)

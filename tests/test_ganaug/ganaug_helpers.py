@@ -1,4 +1,5 @@
 """Tiny GAN-augmentation artefacts for tests: a generator checkpoint and a synthetic set."""
+import json
 import os.path as osp
 
 import torch
@@ -47,3 +48,14 @@ def make_synthetic_set(demo_root: str, work: str, num: int = 6) -> str:
     gen, info = load_pix2pixhd(GAN_DEMO, ckpt)
     render_set(out, gen, info, dict(generator='test'), batch_size=4, progress=False)
     return out
+
+
+def write_alignment(synth_root: str, path: str, scores) -> list:
+    """alignment.json at ``path`` with the given per-image scores, in the
+    manifest's order; returns the image names."""
+    with open(osp.join(synth_root, 'manifest.json')) as f:
+        names = [m['name'] for m in json.load(f)['images']]
+    rows = [dict(name=n, score=s, iou={}) for n, s in zip(names, scores)]
+    with open(path, 'w') as f:
+        json.dump(dict(images=rows), f)
+    return names
