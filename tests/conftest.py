@@ -26,7 +26,8 @@ def tiny_demo_root(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def tiny_uda_root(tiny_demo_root, tmp_path_factory):
-    """The tiny demo data plus 1/8 and 1/4 labeled/unlabeled split files."""
+    """The tiny demo data plus 1/8, 1/4 and 16/300 (DatasetGAN's annotation
+    budget on the demo) labeled/unlabeled split files."""
     from ganseg_mm.datasets.splits import make_splits, write_splits
     root = str(tmp_path_factory.mktemp('uda') / 'demo_cityscapes')
     shutil.copytree(tiny_demo_root, root)
@@ -34,7 +35,7 @@ def tiny_uda_root(tiny_demo_root, tmp_path_factory):
     names = sorted(osp.relpath(osp.join(d, f), img_dir)[:-len('_leftImg8bit.png')]
                    for d, _, fs in os.walk(img_dir) for f in fs
                    if f.endswith('_leftImg8bit.png'))
-    write_splits(osp.join(root, 'splits'), make_splits(names, ['1/8', '1/4'], seed=0), 0)
+    write_splits(osp.join(root, 'splits'), make_splits(names, ['1/8', '1/4', '16/300'], seed=0), 0)
     return root
 
 

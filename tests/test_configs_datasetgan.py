@@ -3,7 +3,8 @@
 The chain of the method on the tiny demo set: StyleGAN2 configs (2 iterations)
 -> samples + annotations -> interpreter configs (2 iterations) -> generated
 dataset -> DeepLabV3 configs (2 iterations, trained on it, validated on real
-demo val).
+demo val), alone and mixed with the real labelled images of the "same
+annotation budget" reference, which trains two iterations on those alone.
 """
 import glob
 import importlib.util
@@ -29,6 +30,8 @@ INTERP_DEMO = 'configs/datasetgan/interpreter_demo.py'
 INTERP_FULL = 'configs/datasetgan/interpreter_cityscapes.py'
 SEG_DEMO = 'configs/datasetgan/deeplabv3_r18_datasetgan_demo.py'
 SEG_FULL = 'configs/datasetgan/deeplabv3_r50_datasetgan_cityscapes.py'
+SEG_REAL = 'configs/datasetgan/deeplabv3_r18_16real_demo.py'
+SEG_MIXED = 'configs/datasetgan/deeplabv3_r18_datasetgan-16real_demo.py'
 
 pytestmark = pytest.mark.slow
 
@@ -150,3 +153,24 @@ def test_deeplab_config_trains_on_generated_data(config, generated, tiny_demo_ro
     assert all(torch.isfinite(v).all() for v in ckpt['state_dict'].values()
                if v.is_floating_point())
     assert len(runner.train_dataloader.dataset) == 4
+
+
+def test_real_reference_config_trains_on_its_split(tiny_uda_root, tmp_path):
+    cfg = Config.fromfile(osp.join(REPO, SEG_REAL))
+    point_cfg_at_demo(cfg, tiny_uda_root, str(tmp_path), iters=2)
+    runner = _train(cfg, tmp_path)
+    with open(osp.join(tiny_uda_root, cfg.labeled_split)) as f:
+        split = f.read().split()
+    assert len(runner.train_dataloader.dataset) == len(split) == 1  # 16/300 of 12, rounded
+
+
+def test_mixed_config_trains_on_generated_and_repeated_real(generated, tiny_uda_root,
+                                                              tmp_path):
+    cfg = Config.fromfile(osp.join(REPO, SEG_MIXED))
+    point_cfg_at_demo(cfg, tiny_uda_root, str(tmp_path), iters=2)
+    cfg.train_dataloader.dataset.datasets[0].data_root = generated + '/'
+    runner = _train(cfg, tmp_path)
+    ds = runner.train_dataloader.dataset
+    assert [len(d) for d in ds.datasets] == [4, cfg.real_repeats * 1]
+    real = ds.datasets[1].dataset.get_data_info(0)['img_path']
+    assert real.startswith(tiny_uda_root) and real.endswith('_leftImg8bit.png')
