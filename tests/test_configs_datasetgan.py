@@ -164,8 +164,7 @@ def test_real_reference_config_trains_on_its_split(tiny_uda_root, tmp_path):
     assert len(runner.train_dataloader.dataset) == len(split) == 1  # 16/300 of 12, rounded
 
 
-def test_mixed_config_trains_on_generated_and_repeated_real(generated, tiny_uda_root,
-                                                              tmp_path):
+def test_mixed_config_trains_on_generated_and_repeated_real(generated, tiny_uda_root, tmp_path):
     cfg = Config.fromfile(osp.join(REPO, SEG_MIXED))
     point_cfg_at_demo(cfg, tiny_uda_root, str(tmp_path), iters=2)
     cfg.train_dataloader.dataset.datasets[0].data_root = generated + '/'

@@ -131,35 +131,33 @@ def test_demo_gan_config_changes_only_data_and_size():
         full.optim_wrapper.generator.optimizer.betas
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize('config', SEG_CONFIGS)
-def test_seg_config_trains_two_iterations(config, tiny_demo_root, synth_root, tmp_path):
+def _train_seg(config, demo_root, work_dir, **dataset):
+    """Two iterations of a GAN-augmented config; ``dataset``: wrapper options."""
     cfg = Config.fromfile(osp.join(REPO, config))
-    point_cfg_at_demo(cfg, tiny_demo_root, str(tmp_path), iters=2)
-    cfg.train_dataloader.dataset.synthetic_root = synth_root
+    point_cfg_at_demo(cfg, demo_root, work_dir, iters=2)
+    cfg.train_dataloader.dataset.update(dataset)
     cfg.experiment_name = f'{osp.basename(config)}_{uuid.uuid4().hex[:8]}'
     compat.adapt_cfg_for_device(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
     assert runner.iter == 2
-    ds = runner.train_dataloader.dataset
+    return runner.train_dataloader.dataset
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', SEG_CONFIGS)
+def test_seg_config_trains_two_iterations(config, tiny_demo_root, synth_root, tmp_path):
+    ds = _train_seg(config, tiny_demo_root, str(tmp_path), synthetic_root=synth_root)
     assert sum(ds.is_synthetic(i) for i in range(len(ds))) == 4  # 12 real, ratio 0.25
 
 
 @pytest.mark.slow
 def test_aligned_config_trains_two_iterations_without_the_worst(tiny_demo_root, tmp_path):
     synth = make_synthetic_set(tiny_demo_root, str(tmp_path / 'ganaug'), num=10)
-    cfg = Config.fromfile(osp.join(REPO, ALIGNED))
-    point_cfg_at_demo(cfg, tiny_demo_root, str(tmp_path / 'work'), iters=2)
     path = str(tmp_path / 'alignment.json')
     names = write_alignment(synth, path, [0.8, 0.05, 0.6, 0.7, 0.3, 0.9, 0.5, 0.4, 0.2, 0.6])
-    cfg.train_dataloader.dataset.update(synthetic_root=synth, alignment=path)
-    cfg.experiment_name = f'{osp.basename(ALIGNED)}_{uuid.uuid4().hex[:8]}'
-    compat.adapt_cfg_for_device(cfg)
-    runner = Runner.from_cfg(cfg)
-    runner.train()
-    assert runner.iter == 2
-    ds = runner.train_dataloader.dataset
+    ds = _train_seg(ALIGNED, tiny_demo_root, str(tmp_path / 'work'), synthetic_root=synth,
+                    alignment=path)
     used = {osp.basename(ds.get_data_info(i)['img_path']) for i in range(len(ds))
             if ds.is_synthetic(i)}
     assert ds.aligned().sum() == 9  # 10 % of 10 dropped: the worst one
