@@ -4,6 +4,8 @@ other tests' business; here every tool call is recorded, not run."""
 import importlib.util
 import os
 import os.path as osp
+import textwrap
+import time
 
 import pytest
 
@@ -16,10 +18,12 @@ def demo(tmp_path, monkeypatch):
         'run_demo_tool', osp.join(REPO, 'tools/run_demo.py'))
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    mod.real_run = mod.run
     calls = []
 
-    def fake_run(*cmd):
+    def fake_run(*cmd, lanes=1, log_dir=None):
         calls.append(cmd)
+        lane_counts.append(lanes)
         if cmd[:2] == ('tools/train.py', 'configs/ganaug/pix2pixhd_demo.py'):
             wd = osp.join(str(tmp_path), cmd[3])
             os.makedirs(wd, exist_ok=True)
@@ -28,11 +32,14 @@ def demo(tmp_path, monkeypatch):
     monkeypatch.setattr(mod, 'ROOT', str(tmp_path))
     monkeypatch.setattr(mod, 'run', fake_run)
     monkeypatch.setattr(mod, 'generate_demo_cityscapes', lambda *a, **k: None)
+    lane_counts = []
+    mod.lane_counts = lane_counts
     return mod, calls
 
 
 def _compares(calls):
-    return [c for c in calls if c[0] == 'tools/compare.py']
+    """The distinct comparison commands (each runs in lanes, then once for its table)."""
+    return list(dict.fromkeys(c for c in calls if c[0] == 'tools/compare.py'))
 
 
 def test_quick_demo_order_and_comparisons(demo):
@@ -76,3 +83,63 @@ def test_full_demo_three_seeds_configs_own_schedules(demo):
     c = full[0]
     assert c[c.index('--seeds') + 1:c.index('--work-dir')] == ('0', '1', '2')
     assert not any(str(a).startswith('train_cfg.max_iters') for a in c)
+
+
+def test_comparisons_run_in_lanes_then_print_the_table(demo):
+    mod, calls = demo
+    mod.main([])
+    comps = [(c, k) for c, k in zip(calls, mod.lane_counts) if c[0] == 'tools/compare.py']
+    # each comparison: once in 2 lanes (the pairs), once in 1 (the table, all pairs found done)
+    assert [k for _, k in comps] == [2, 1] * 3
+    assert all(comps[i][0] == comps[i + 1][0] for i in range(0, 6, 2))
+    calls.clear()
+    mod.lane_counts.clear()
+    mod.main(['--lanes', '1'])
+    assert set(mod.lane_counts) == {1} and len(_compares(calls)) == 3
+
+
+# a stand-in for tools/compare.py's lanes: the first process claims the work and
+# runs long, the second finds it claimed; FAIL=1 makes the second exit 1
+LANE = textwrap.dedent('''
+    import os, sys, time
+    with open('threads.txt', 'a') as f:
+        f.write(os.environ.get('OMP_NUM_THREADS', '-') + '\\n')
+    try:
+        os.close(os.open('claim', os.O_CREAT | os.O_EXCL))
+    except FileExistsError:
+        print('lane found the work claimed')
+        sys.exit(int(os.environ.get('FAIL', '0')))
+    try:
+        time.sleep(float(os.environ.get('NAP', '0')))
+    except KeyboardInterrupt:
+        open('interrupted', 'w').close()
+        sys.exit(130)
+''')
+
+
+@pytest.fixture
+def lane_tool(demo, tmp_path, monkeypatch):
+    mod, _ = demo
+    monkeypatch.setattr(mod, 'run', mod.real_run)
+    (tmp_path / 'lane.py').write_text(LANE)
+    return mod
+
+
+def test_lanes_split_the_threads_and_log_the_others(lane_tool, tmp_path, monkeypatch):
+    monkeypatch.setattr(os, 'cpu_count', lambda: 4)
+    lane_tool.run('lane.py', lanes=2, log_dir='cmp')
+    assert (tmp_path / 'threads.txt').read_text().split() == ['2', '2']
+    assert (tmp_path / 'cmp' / 'lane1.log').is_file()  # lane 0 prints to the terminal
+    lane_tool.run('lane.py')  # one lane: the environment's threads, nothing logged
+    assert (tmp_path / 'threads.txt').read_text().split()[-1] == \
+        os.environ.get('OMP_NUM_THREADS', '-')
+
+
+def test_a_failed_lane_stops_the_others_and_the_demo(lane_tool, tmp_path, monkeypatch):
+    monkeypatch.setenv('FAIL', '1')
+    monkeypatch.setenv('NAP', '60')
+    t0 = time.time()
+    with pytest.raises(SystemExit, match='demo step above failed.*lane logs: cmp'):
+        lane_tool.run('lane.py', lanes=2, log_dir='cmp')
+    assert time.time() - t0 < 30  # not the 60 s nap: the sleeper was interrupted
+    assert (tmp_path / 'interrupted').is_file()
