@@ -13,7 +13,7 @@ BENCHMARKS = sorted(osp.basename(p)[len('bench_'):-len('.py')]
 
 
 def test_benchmarks_are_found():
-    assert {'cegu', 'data_checks', 'datasetgan', 'ganaug', 'uda'} <= set(BENCHMARKS)
+    assert {'cegu', 'data_checks', 'datasetgan', 'demo_lanes', 'ganaug', 'uda'} <= set(BENCHMARKS)
 
 
 @pytest.mark.slow

@@ -54,10 +54,9 @@ def run(*cmd, lanes=1, log_dir=None):
 
     ``lanes`` > 1 runs the same command in that many processes at once, the CPU
     threads split between them (tools/compare.py: each process claims the next
-    unclaimed pair under its lock file). On 2 cores two one-thread trainings
-    finish in 0.73x the time of the same two one after the other with two
-    threads each (docs/demo.md). Lane 0 prints here, lane k to
-    ``log_dir/lane{k}.log``.
+    unclaimed pair under its lock file): on 2 cores one training does not keep
+    both busy (``make bench``'s bench_demo_lanes, docs/demo.md). Lane 0 prints
+    here, lane k to ``log_dir/lane{k}.log``.
     """
     print('+', ' '.join(cmd) + (f'  [{lanes} lanes]' if lanes > 1 else ''), flush=True)
     env = None
