@@ -14,9 +14,9 @@ measured by the multi-seed comparison (tools/compare.py).
    ``all-labels`` (baseline vs CEGU, GAN augmentation, DatasetGAN) and
    ``1-8-labels`` (the supervised 1/8 reference vs UDA).
 
-The quick run (``make demo``) is one seed of shortened trainings, about 15
-minutes on 2 CPU cores; ``--full`` (``make demo-full``) is three seeds of the
-configs' own schedules, the figures docs/ and the README show.
+The quick run (``make demo``) is one seed of shortened trainings; ``--full``
+(``make demo-full``) is three seeds of the configs' own schedules, the figures
+docs/ and the README show (their times: docs/demo.md).
 """
 import argparse
 import os.path as osp
