@@ -19,8 +19,8 @@ The quick run (``make demo``) is one seed of shortened trainings; ``--full``
 docs/ and the README show (their times: docs/demo.md).
 """
 import argparse
-import os.path as osp
 import os
+import os.path as osp
 import shutil
 import signal
 import subprocess
