@@ -40,18 +40,19 @@ def _wall(batches):
 
 def run(args):
     from ganseg_mm.demo import generate_demo_cityscapes
-    tmp = tempfile.mkdtemp(prefix='bench_lanes_')
-    root = os.path.join(tmp, 'data')
-    generate_demo_cityscapes(root, num_train=16, num_val=1)
     iters = 5 if args.quick else 40
     cores = os.cpu_count() or 1
-    lanes = max(1, cores // 2)
+    half = max(1, cores // 2)  # the threads of each of run_demo's 2 lanes
+    with tempfile.TemporaryDirectory(prefix='bench_lanes_') as tmp:
+        root = os.path.join(tmp, 'data')
+        generate_demo_cityscapes(root, num_train=16, num_val=1)
 
-    def start(i, threads, arm):
-        return lambda: _train(CONFIGS[i], os.path.join(tmp, f'{arm}{i}'), root, iters, threads)
-    in_turn = _wall([[start(0, cores, 'turn')], [start(1, cores, 'turn')]])
-    side = _wall([[start(0, lanes, 'lane'), start(1, lanes, 'lane')]])
+        def start(i, threads, arm):
+            return lambda: _train(CONFIGS[i], os.path.join(tmp, f'{arm}{i}'), root, iters,
+                                  threads)
+        in_turn = _wall([[start(0, cores, 'turn')], [start(1, cores, 'turn')]])
+        side = _wall([[start(0, half, 'lane'), start(1, half, 'lane')]])
     return [dict(what=f'2 demo trainings x {iters} iters: wall s, speed-up',
                  a_label=f'in turn ({cores} threads)', a=in_turn,
-                 b_label=f'2 lanes ({lanes} each)', b=side, ratio=in_turn / side,
+                 b_label=f'2 lanes ({half} each)', b=side, ratio=in_turn / side,
                  target='> 1x')]
