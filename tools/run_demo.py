@@ -45,8 +45,13 @@ COMPARISONS = {
 }
 GANAUG_SET = 'data/demo_cityscapes_ganaug'  # synthetic_root of the ganaug demo config
 DATASETGAN_SET = 'data/demo_datasetgan'  # train data_root of the datasetgan demo config
-QUICK = dict(seeds=[0], iters=300)
-FULL = dict(seeds=[0, 1, 2], iters=None)  # None: the configs' own schedules
+# what each mode trains: segmentation seeds and iterations, and the GANs' iterations
+# (None: the configs' own schedules). The quick run shows every step end to end in
+# about a quarter of an hour on 2 cores; its GANs and trainings are too short to rank
+# the methods: the figures are the full run's (docs/demo.md)
+QUICK = dict(name='quick', seeds=[0], iters=120, gan_iters=dict(pix2pixhd=100, stylegan2=150))
+FULL = dict(name='full', seeds=[0, 1, 2], iters=None,
+            gan_iters=dict(pix2pixhd=None, stylegan2=None))
 
 
 def run(*cmd, lanes=1, log_dir=None):
@@ -81,12 +86,31 @@ def run(*cmd, lanes=1, log_dir=None):
                          + (f' (lane logs: {log_dir})' if lanes > 1 else ''))
 
 
-def once(marker, step):
-    """Run ``step()`` unless ``marker`` (in the step's output folder) exists;
-    write it after, so an interrupted step is redone and a finished one is not."""
-    if not osp.isfile(osp.join(ROOT, marker)):
-        step()
-        atomic_write_text(osp.join(ROOT, marker), 'done\n')
+def once(marker, step, mode):
+    """Run ``step()`` unless ``marker`` (in the step's output folder) says it was
+    made for ``mode`` or for the full run (whose longer-trained GANs serve the quick
+    run too); write the mode after, so an interrupted step is redone and a finished
+    one is not. Returns whether the step ran."""
+    path = osp.join(ROOT, marker)
+    made = None
+    if osp.isfile(path):
+        with open(path) as f:
+            made = f.read().strip()
+    if made in (mode['name'], FULL['name']):
+        return False
+    step()
+    atomic_write_text(path, mode['name'] + '\n')
+    return True
+
+
+def gan_train(config, work_dir, iters):
+    """Train a GAN config into ``work_dir``, ``iters`` iterations (None: the
+    config's own); returns its last checkpoint."""
+    opts = [] if iters is None else [
+        '--cfg-options', f'train_cfg.max_iters={iters}', f'default_hooks.checkpoint.interval={iters}']
+    run('tools/train.py', config, '--work-dir', work_dir, *opts)
+    with open(osp.join(ROOT, work_dir, 'last_checkpoint')) as f:  # mmengine's record
+        return f.read().strip()
 
 
 def prepare_splits():
@@ -94,30 +118,26 @@ def prepare_splits():
     run('tools/make_splits.py', BASELINE, '--fractions', '1/8')
 
 
-def prepare_ganaug(work):
+def prepare_ganaug(work, mode):
     """pix2pixHD, class repositories, composed rare-class label maps, the
     rendered synthetic set (docs/ganaug.md)."""
-    gan = osp.join(work, 'pix2pixhd')
+    gan_cfg = 'configs/ganaug/pix2pixhd_demo.py'
     shutil.rmtree(osp.join(ROOT, GANAUG_SET), ignore_errors=True)  # a new GAN: a new set
-    run('tools/train.py', 'configs/ganaug/pix2pixhd_demo.py', '--work-dir', gan)
+    ckpt = gan_train(gan_cfg, osp.join(work, 'pix2pixhd'), mode['gan_iters']['pix2pixhd'])
     run('tools/ganaug/extract_classes.py', BASELINE, '--split', 'train', '--out',
         osp.join(work, 'repository'))
     run('tools/ganaug/compose_labels.py', BASELINE, '--repo', osp.join(work, 'repository'),
         '--out', GANAUG_SET, '--num', '100', '--target', 'sqrt', '--seed', '0')
-    with open(osp.join(ROOT, gan, 'last_checkpoint')) as f:
-        ckpt = f.read().strip()
-    run('tools/ganaug/synthesize.py', 'configs/ganaug/pix2pixhd_demo.py', ckpt, '--root',
-        GANAUG_SET, '--batch-size', '8')
+    run('tools/ganaug/synthesize.py', gan_cfg, ckpt, '--root', GANAUG_SET, '--batch-size', '8')
 
 
-def prepare_datasetgan(work, annotator):
+def prepare_datasetgan(work, annotator, mode):
     """StyleGAN2, samples annotated by ``annotator`` (a stand-in for the human
-    annotator: the baseline's seed-0 work dir), interpreter, the generated and
+    annotator: a seed-0 baseline work dir), interpreter, the generated and
     filtered set (docs/datasetgan.md)."""
     gan_cfg, w = 'configs/datasetgan/stylegan2_64_demo.py', work  # w: short, many paths
     shutil.rmtree(osp.join(ROOT, DATASETGAN_SET), ignore_errors=True)
-    run('tools/train.py', gan_cfg, '--work-dir', f'{w}/stylegan2')
-    ckpt = f'{w}/stylegan2/iter_600.pth'
+    ckpt = gan_train(gan_cfg, f'{w}/stylegan2', mode['gan_iters']['stylegan2'])
     run('tools/datasetgan/generate_samples.py', gan_cfg, ckpt, f'{w}/samples', '--num', '32',
         '--no-ema')
     run('tools/datasetgan/annotate_with_segmenter.py', BASELINE, annotator, f'{w}/samples',
@@ -131,6 +151,13 @@ def prepare_datasetgan(work, annotator):
         f'{w}/interpreter', '--cfg-options', *opts)
     run('tools/datasetgan/generate_dataset.py', 'configs/datasetgan/interpreter_demo.py',
         f'{w}/interpreter', DATASETGAN_SET, '--num', '300', '--drop', '0.1')
+
+
+def drop_pairs(work_dirs, name):
+    """Remove ``name``'s finished all-labels pairs: they were trained on the set
+    just replaced (tools/compare.py would refuse to mix them)."""
+    for wd in work_dirs:
+        shutil.rmtree(osp.join(ROOT, wd, 'all-labels', name), ignore_errors=True)
 
 
 def compare(work, name, entries, seeds, iters, lanes=1):
@@ -159,9 +186,9 @@ def parse_args(argv=None):
     p.add_argument('--lanes', type=positive_int, default=2,
                    help='trainings at once, the CPU threads split between them (default 2)')
     a = p.parse_args(argv)
-    mode = FULL if a.full else QUICK
-    a.seeds = a.seeds or mode['seeds']
-    a.iters = a.iters or mode['iters']
+    a.mode = FULL if a.full else QUICK
+    a.seeds = a.seeds or a.mode['seeds']
+    a.iters = a.iters or a.mode['iters']
     a.work_dir = a.work_dir or ('work_dirs/demo-full' if a.full else 'work_dirs/demo')
     return a
 
@@ -172,14 +199,19 @@ def main(argv=None) -> int:
     def body():
         generate_demo_cityscapes(osp.join(ROOT, DATA), progress=True)
         gans = 'work_dirs/demo_gans'  # the GANs, shared by the quick and the full demo
-        once(f'{DATA}/splits/.demo-done', prepare_splits)
-        once(f'{GANAUG_SET}/.demo-done', lambda: prepare_ganaug(f'{gans}/ganaug'))
-        # DatasetGAN's stand-in annotator is the quick demo's seed-0 baseline: train it
-        # first (the comparisons below find it finished), then the generated set
-        compare('work_dirs/demo', 'all-labels', COMPARISONS['all-labels'][:2], QUICK['seeds'],
-                QUICK['iters'], a.lanes)
-        once(f'{DATASETGAN_SET}/.demo-done', lambda: prepare_datasetgan(
-            f'{gans}/datasetgan', 'work_dirs/demo/all-labels/baseline/seed0'))
+        stale = {'work_dirs/demo', 'work_dirs/demo-full', a.work_dir}
+        once(f'{DATA}/splits/.demo-done', prepare_splits, a.mode)
+        if once(f'{GANAUG_SET}/.demo-done', lambda: prepare_ganaug(f'{gans}/ganaug', a.mode),
+                a.mode):
+            drop_pairs(stale, 'ganaug')
+        # DatasetGAN's stand-in annotator is this run's first-seed baseline: train it
+        # first (the comparison below finds it finished), then the generated set
+        allc = COMPARISONS['all-labels']
+        compare(a.work_dir, 'all-labels', allc[:2], a.seeds[:1], a.iters, a.lanes)
+        annotator = f'{a.work_dir}/all-labels/{allc[0][0]}/seed{a.seeds[0]}'
+        if once(f'{DATASETGAN_SET}/.demo-done',
+                lambda: prepare_datasetgan(f'{gans}/datasetgan', annotator, a.mode), a.mode):
+            drop_pairs(stale, 'datasetgan')
         for name, entries in COMPARISONS.items():
             compare(a.work_dir, name, entries, a.seeds, a.iters, a.lanes)
         print(f'\nsummaries: {a.work_dir}/{{{",".join(COMPARISONS)}}}/comparison.{{md,png}}')

@@ -24,11 +24,11 @@ def demo(tmp_path, monkeypatch):
     def fake_run(*cmd, lanes=1, log_dir=None):
         calls.append(cmd)
         lane_counts.append(lanes)
-        if cmd[:2] == ('tools/train.py', 'configs/ganaug/pix2pixhd_demo.py'):
+        if cmd[0] == 'tools/train.py':  # mmengine's record of the last checkpoint
             wd = osp.join(str(tmp_path), cmd[3])
             os.makedirs(wd, exist_ok=True)
             with open(osp.join(wd, 'last_checkpoint'), 'w') as f:
-                f.write('ckpt.pth')
+                f.write(osp.join(wd, 'ckpt.pth'))
     monkeypatch.setattr(mod, 'ROOT', str(tmp_path))
     monkeypatch.setattr(mod, 'run', fake_run)
     monkeypatch.setattr(mod, 'generate_demo_cityscapes', lambda *a, **k: None)
@@ -62,7 +62,7 @@ def test_quick_demo_order_and_comparisons(demo):
     names = allc[allc.index('--names') + 1:allc.index('--seeds')]
     assert names == ('baseline', 'cegu', 'ganaug', 'datasetgan')
     assert allc[allc.index('--seeds') + 1:allc.index('--work-dir')] == ('0', )
-    assert 'train_cfg.max_iters=300' in allc
+    assert f'train_cfg.max_iters={mod.QUICK["iters"]}' in allc
     for name, config in mod.COMPARISONS['all-labels'] + mod.COMPARISONS['1-8-labels']:
         assert osp.isfile(osp.join(REPO, config)), config
 
@@ -75,14 +75,56 @@ def test_rerun_reuses_prepared_steps(demo):
     assert {c[0] for c in calls} == {'tools/compare.py'}  # the GAN sides are kept
 
 
+def _gan_trainings(calls):
+    return {c[1]: c for c in calls if c[0] == 'tools/train.py' and 'demo_gans' in c[3]
+            and 'interpreter' not in c[3]}
+
+
 def test_full_demo_three_seeds_configs_own_schedules(demo):
     mod, calls = demo
     mod.main(['--full'])
     full = [c for c in _compares(calls) if 'work_dirs/demo-full/all-labels' in c]
-    assert len(full) == 1
-    c = full[0]
+    assert len(full) == 2  # the annotator's first seed, then the comparison
+    first, c = full
+    assert first[first.index('--seeds') + 1:first.index('--work-dir')] == ('0', )
     assert c[c.index('--seeds') + 1:c.index('--work-dir')] == ('0', '1', '2')
     assert not any(str(a).startswith('train_cfg.max_iters') for a in c)
+    gans = _gan_trainings(calls)
+    assert len(gans) == 2 and not any('--cfg-options' in g for g in gans.values())
+    # its own first-seed baseline annotates DatasetGAN's samples, not the quick run's
+    annotate = next(c for c in calls if c[0] == 'tools/datasetgan/annotate_with_segmenter.py')
+    assert annotate[2] == 'work_dirs/demo-full/all-labels/baseline/seed0'
+
+
+def test_quick_demo_shortens_the_gans(demo):
+    mod, calls = demo
+    mod.main([])
+    gans = _gan_trainings(calls)
+    assert set(gans) == {'configs/ganaug/pix2pixhd_demo.py',
+                         'configs/datasetgan/stylegan2_64_demo.py'}
+    for cfg, key in (('configs/ganaug/pix2pixhd_demo.py', 'pix2pixhd'),
+                     ('configs/datasetgan/stylegan2_64_demo.py', 'stylegan2')):
+        assert f'train_cfg.max_iters={mod.QUICK["gan_iters"][key]}' in gans[cfg]
+    # the StyleGAN2 checkpoint the later steps read is the one its training recorded
+    samples = next(c for c in calls if c[0] == 'tools/datasetgan/generate_samples.py')
+    assert samples[2].endswith('demo_gans/datasetgan/stylegan2/ckpt.pth')
+
+
+def test_full_after_quick_remakes_the_gan_sets_and_drops_their_pairs(demo, tmp_path):
+    mod, calls = demo
+    mod.main([])
+    old_pairs = {n: tmp_path / 'work_dirs/demo/all-labels' / n / 'seed0'
+                 for n in ('baseline', 'ganaug', 'datasetgan')}
+    for d in old_pairs.values():
+        d.mkdir(parents=True)
+    calls.clear()
+    mod.main(['--full'])
+    assert len(_gan_trainings(calls)) == 2  # the quick GANs do not serve the full run
+    assert old_pairs['baseline'].is_dir()  # it read no GAN set
+    assert not old_pairs['ganaug'].exists() and not old_pairs['datasetgan'].exists()
+    calls.clear()
+    mod.main([])  # the full run's GANs serve the quick run
+    assert not _gan_trainings(calls)
 
 
 def test_comparisons_run_in_lanes_then_print_the_table(demo):
