@@ -4,6 +4,7 @@ other tests' business; here every tool call is recorded, not run."""
 import importlib.util
 import os
 import os.path as osp
+import signal
 import textwrap
 import time
 
@@ -21,9 +22,16 @@ def demo(tmp_path, monkeypatch):
     mod.real_run = mod.run
     calls = []
 
-    def fake_run(*cmd, lanes=1, log_dir=None):
+    def fake_run(*cmd):
         calls.append(cmd)
-        lane_counts.append(lanes)
+        lane_logs.append(getattr(mod._lane, 'log', None))
+        if cmd[0] == 'tools/compare.py':  # every pair finished
+            wd = cmd[cmd.index('--work-dir') + 1]
+            for name in _names(cmd):
+                for seed in cmd[cmd.index('--seeds') + 1:cmd.index('--work-dir')]:
+                    d = tmp_path / wd / name / f'seed{seed}'
+                    d.mkdir(parents=True, exist_ok=True)
+                    (d / 'result.json').write_text('{}')
         if cmd[0] == 'tools/train.py':  # mmengine's record of the last checkpoint
             wd = osp.join(str(tmp_path), cmd[3])
             os.makedirs(wd, exist_ok=True)
@@ -32,37 +40,50 @@ def demo(tmp_path, monkeypatch):
     monkeypatch.setattr(mod, 'ROOT', str(tmp_path))
     monkeypatch.setattr(mod, 'run', fake_run)
     monkeypatch.setattr(mod, 'generate_demo_cityscapes', lambda *a, **k: None)
-    lane_counts = []
-    mod.lane_counts = lane_counts
+    lane_logs = []  # per call: the log file of the lane it ran in (None: the terminal)
+    mod.lane_logs = lane_logs
     return mod, calls
 
 
 def _compares(calls):
-    """The distinct comparison commands (each runs in lanes, then once for its table)."""
+    """The distinct comparison commands (lanes may run one several times)."""
     return list(dict.fromkeys(c for c in calls if c[0] == 'tools/compare.py'))
+
+
+def _names(c):
+    return c[c.index('--names') + 1:c.index('--seeds')]
+
+
+def _first(calls, pred):
+    return next(i for i, c in enumerate(calls) if pred(c))
 
 
 def test_quick_demo_order_and_comparisons(demo):
     mod, calls = demo
     assert mod.main([]) == 0
     tools = [c[0] for c in calls]
-    # splits and the GAN-augmentation set before any comparison; the DatasetGAN
-    # annotator (the seed-0 baseline) trained before DatasetGAN's set is made
-    first_compare = tools.index('tools/compare.py')
-    assert tools.index('tools/make_splits.py') < first_compare
-    assert tools.index('tools/ganaug/synthesize.py') < first_compare
-    annotate = next(c for c in calls if c[0] == 'tools/datasetgan/annotate_with_segmenter.py')
-    assert annotate[2] == 'work_dirs/demo/all-labels/baseline/seed0'
-    assert tools.index('tools/datasetgan/annotate_with_segmenter.py') > first_compare
+    assert tools[0] == 'tools/make_splits.py'
+    # what each step reads is made before it: the annotator (the seed-0 baseline) before
+    # the annotation, both GAN sets before the comparison that trains on them
+    annotator = _first(calls, lambda c: c[0] == 'tools/compare.py' and 'baseline' in _names(c))
+    annotate = _first(calls, lambda c: c[0] == 'tools/datasetgan/annotate_with_segmenter.py')
+    assert annotator < annotate
+    assert calls[annotate][2] == 'work_dirs/demo/all-labels/baseline/seed0'
+    full = _first(calls, lambda c: c[0] == 'tools/compare.py' and 'datasetgan' in _names(c))
+    assert tools.index('tools/ganaug/synthesize.py') < full
+    assert tools.index('tools/datasetgan/generate_dataset.py') < full
     comps = _compares(calls)
-    assert len(comps) == 3
-    last_two = {c[c.index('--work-dir') + 1]: c for c in comps[1:]}
-    assert set(last_two) == {'work_dirs/demo/all-labels', 'work_dirs/demo/1-8-labels'}
-    allc = last_two['work_dirs/demo/all-labels']
-    names = allc[allc.index('--names') + 1:allc.index('--seeds')]
-    assert names == ('baseline', 'cegu', 'ganaug', 'datasetgan')
+    by_dir = {}
+    for c in comps:
+        by_dir.setdefault(c[c.index('--work-dir') + 1], []).append(_names(c))
+    assert by_dir == {'work_dirs/demo/all-labels': [('baseline', 'cegu'),
+                                                    ('baseline', 'cegu', 'ganaug', 'datasetgan')],
+                      'work_dirs/demo/1-8-labels': [('sup-1-8', 'uda-1-8')]}
+    allc = comps[[_names(c) for c in comps].index(('baseline', 'cegu', 'ganaug', 'datasetgan'))]
     assert allc[allc.index('--seeds') + 1:allc.index('--work-dir')] == ('0', )
-    assert f'train_cfg.max_iters={mod.QUICK["iters"]}' in allc
+    iters = mod.QUICK['iters']
+    assert f'train_cfg.max_iters={iters}' in allc
+    assert f'train_cfg.val_begin={iters + 1}' in allc  # the test step evaluates instead
     for name, config in mod.COMPARISONS['all-labels'] + mod.COMPARISONS['1-8-labels']:
         assert osp.isfile(osp.join(REPO, config)), config
 
@@ -84,7 +105,7 @@ def test_full_demo_three_seeds_configs_own_schedules(demo):
     mod, calls = demo
     mod.main(['--full'])
     full = [c for c in _compares(calls) if 'work_dirs/demo-full/all-labels' in c]
-    assert len(full) == 2  # the annotator's first seed, then the comparison
+    assert len(full) == 2  # the annotator and CEGU on the first seed, then the comparison
     first, c = full
     assert first[first.index('--seeds') + 1:first.index('--work-dir')] == ('0', )
     assert c[c.index('--seeds') + 1:c.index('--work-dir')] == ('0', '1', '2')
@@ -116,7 +137,7 @@ def test_full_after_quick_remakes_the_gan_sets_and_drops_their_pairs(demo, tmp_p
     old_pairs = {n: tmp_path / 'work_dirs/demo/all-labels' / n / 'seed0'
                  for n in ('baseline', 'ganaug', 'datasetgan')}
     for d in old_pairs.values():
-        d.mkdir(parents=True)
+        d.mkdir(parents=True, exist_ok=True)
     calls.clear()
     mod.main(['--full'])
     assert len(_gan_trainings(calls)) == 2  # the quick GANs do not serve the full run
@@ -127,17 +148,26 @@ def test_full_after_quick_remakes_the_gan_sets_and_drops_their_pairs(demo, tmp_p
     assert not _gan_trainings(calls)
 
 
-def test_comparisons_run_in_lanes_then_print_the_table(demo):
+def test_lanes_split_the_steps_then_print_each_table(demo):
     mod, calls = demo
     mod.main([])
-    comps = [(c, k) for c, k in zip(calls, mod.lane_counts) if c[0] == 'tools/compare.py']
-    # each comparison: once in 2 lanes (the pairs), once in 1 (the table, all pairs found done)
-    assert [k for _, k in comps] == [2, 1] * 3
-    assert all(comps[i][0] == comps[i + 1][0] for i in range(0, 6, 2))
+    lane = dict(zip(calls, mod.lane_logs))
+    gans = _gan_trainings(calls)
+    # the GANs train in lane 1 while lane 0 (this terminal) trains the annotator
+    assert all(lane[g] and lane[g].endswith('work_dirs/demo/lanes/lane1.log')
+               for g in gans.values())
+    assert lane[next(c for c in calls if c[0] == 'tools/compare.py')] is None
+    # the last calls: each comparison once more, here, with every pair done
+    tail = list(zip(calls, mod.lane_logs))[-2:]
+    assert [c[c.index('--work-dir') + 1] for c, _ in tail] == \
+        ['work_dirs/demo/all-labels', 'work_dirs/demo/1-8-labels']
+    assert all(log is None for _, log in tail)
     calls.clear()
-    mod.lane_counts.clear()
-    mod.main(['--lanes', '1'])
-    assert set(mod.lane_counts) == {1} and len(_compares(calls)) == 3
+    mod.lane_logs.clear()
+    mod.main(['--lanes', '1', '--work-dir', 'work_dirs/one'])
+    assert set(mod.lane_logs) == {None}
+    assert len(_compares(calls)) == 3  # the first seed, all-labels, 1-8: each once
+    assert len(calls) == len(set(calls))
 
 
 # a stand-in for tools/compare.py's lanes: the first process claims the work and
@@ -146,15 +176,19 @@ LANE = textwrap.dedent('''
     import os, sys, time
     with open('threads.txt', 'a') as f:
         f.write(os.environ.get('OMP_NUM_THREADS', '-') + '\\n')
+    print('lane output', flush=True)
     try:
-        os.close(os.open('claim', os.O_CREAT | os.O_EXCL))
+        os.close(os.open(os.environ.get('CLAIM', 'claim'), os.O_CREAT | os.O_EXCL))
     except FileExistsError:
         print('lane found the work claimed')
         sys.exit(int(os.environ.get('FAIL', '0')))
+    if os.environ.get('CHILD'):  # a training the tool started: stopped with it
+        import subprocess
+        subprocess.Popen([sys.executable, __file__], env=dict(os.environ, CHILD='', CLAIM='child'))
     try:
         time.sleep(float(os.environ.get('NAP', '0')))
     except KeyboardInterrupt:
-        open('interrupted', 'w').close()
+        open(os.environ.get('CLAIM', 'claim') + '-interrupted', 'w').close()
         sys.exit(130)
 ''')
 
@@ -167,12 +201,19 @@ def lane_tool(demo, tmp_path, monkeypatch):
     return mod
 
 
+def _lane_jobs(mod, n):
+    return [lambda: mod.run('lane.py')] * n
+
+
 def test_lanes_split_the_threads_and_log_the_others(lane_tool, tmp_path, monkeypatch):
     monkeypatch.setattr(os, 'cpu_count', lambda: 4)
-    lane_tool.run('lane.py', lanes=2, log_dir='cmp')
+    lane_tool.lanes(_lane_jobs(lane_tool, 2), 'cmp')
     assert (tmp_path / 'threads.txt').read_text().split() == ['2', '2']
-    assert (tmp_path / 'cmp' / 'lane1.log').is_file()  # lane 0 prints to the terminal
-    lane_tool.run('lane.py')  # one lane: the environment's threads, nothing logged
+    # lane 0 prints to the terminal, lane 1 to its log: the command, its output, its time
+    log = (tmp_path / 'cmp' / 'lane1.log').read_text()
+    assert '+ lane.py' in log and 'lane output' in log and 'done in' in log
+    assert not (tmp_path / 'cmp' / 'lane0.log').exists()
+    lane_tool.run('lane.py')  # outside lanes: the environment's threads, nothing logged
     assert (tmp_path / 'threads.txt').read_text().split()[-1] == \
         os.environ.get('OMP_NUM_THREADS', '-')
 
@@ -181,7 +222,32 @@ def test_a_failed_lane_stops_the_others_and_the_demo(lane_tool, tmp_path, monkey
     monkeypatch.setenv('FAIL', '1')
     monkeypatch.setenv('NAP', '60')
     t0 = time.time()
-    with pytest.raises(SystemExit, match='demo step above failed.*lane logs: cmp'):
-        lane_tool.run('lane.py', lanes=2, log_dir='cmp')
+    with pytest.raises(SystemExit, match='demo step failed: lane.py'):
+        lane_tool.lanes(_lane_jobs(lane_tool, 2), 'cmp')
     assert time.time() - t0 < 30  # not the 60 s nap: the sleeper was interrupted
-    assert (tmp_path / 'interrupted').is_file()
+    assert (tmp_path / 'claim-interrupted').is_file()
+
+
+def _wait_file(p, timeout=10):
+    t0 = time.time()
+    while not p.is_file() and time.time() - t0 < timeout:
+        time.sleep(0.2)
+    return p.is_file()
+
+
+def test_a_failed_lane_stops_what_the_others_started(lane_tool, tmp_path, monkeypatch):
+    # started with SIGINT ignored (a background job of a script), the tool and the
+    # training it started are stopped all the same, gently (not killed after GRACE)
+    monkeypatch.setenv('FAIL', '1')
+    monkeypatch.setenv('NAP', '60')
+    monkeypatch.setenv('CHILD', '1')
+    monkeypatch.setattr(lane_tool, 'GRACE', 5)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        lane_tool.restore_sigint()
+        with pytest.raises(SystemExit, match='demo step failed'):
+            lane_tool.lanes(_lane_jobs(lane_tool, 2), 'cmp')
+    finally:
+        signal.signal(signal.SIGINT, old)
+    assert (tmp_path / 'claim-interrupted').is_file()
+    assert _wait_file(tmp_path / 'child-interrupted')
