@@ -12,7 +12,7 @@ $(STAMP): $(SETUP_INPUTS)
 	VENV=$(VENV) bash tools/setup_env.sh
 	touch $@
 
-demo: setup  ## all four methods on the embedded demo data, one seed, 300 iterations (time: docs/demo.md)
+demo: setup  ## all four methods on the embedded demo data, one seed, short trainings (~16 min on 2 cores: docs/demo.md)
 	$(PY) tools/run_demo.py
 
 demo-full: setup  ## the same with 3 seeds and full schedules: the README's figures

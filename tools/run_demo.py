@@ -27,6 +27,7 @@ three seeds of the configs' own schedules, the figures docs/ and the README
 show (times of both: docs/demo.md).
 """
 import argparse
+import contextlib
 import os
 import os.path as osp
 import shutil
@@ -116,12 +117,13 @@ GRACE = 60  # seconds an interrupted tool has to end before it is killed
 def interrupt(p):
     """Stop ``p``'s process group as Ctrl-C would (tools/compare.py then frees its
     pair locks); kill it if it has not ended in :data:`GRACE` seconds."""
-    os.killpg(p.pid, signal.SIGINT)
-    try:
-        p.wait(GRACE)
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        p.wait()
+    with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+        os.killpg(p.pid, signal.SIGINT)
+        try:
+            p.wait(GRACE)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+    p.wait()
 
 
 def lanes(jobs, log_dir):
