@@ -319,8 +319,8 @@ def main(argv=None) -> int:
         def datasetgan_side():  # the rest of DatasetGAN's set, once the annotator is trained
             if dgan_todo:
                 wait_for(lambda: osp.isfile(osp.join(ROOT, annotator, RESULT)))
-                prepare_datasetgan(f'{gans}/datasetgan', ckpt[0], annotator)
-                atomic_write_text(osp.join(ROOT, dgan_marker), a.mode['name'] + '\n')
+                once(dgan_marker, lambda: prepare_datasetgan(f'{gans}/datasetgan', ckpt[0],
+                                                             annotator), a.mode)
                 drop_pairs(stale, 'datasetgan')
             dgan_ready.set()
 
