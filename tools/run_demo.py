@@ -173,23 +173,24 @@ def wait_for(done):
         time.sleep(0.5)
 
 
-def made(marker, mode):
+def made(marker, mode=None):
     """Whether the step whose ``marker`` (in its output folder) is given was made
     for ``mode`` or for the full run (whose longer-trained GANs serve the quick run
-    too). The marker is written after the step, so an interrupted one is redone."""
+    too); by any run when ``mode`` is None (a step both make alike). The marker is
+    written after the step, so an interrupted one is redone."""
     path = osp.join(ROOT, marker)
-    if not osp.isfile(path):
-        return False
+    if not osp.isfile(path) or mode is None:
+        return osp.isfile(path)
     with open(path) as f:
         return f.read().strip() in (mode['name'], FULL['name'])
 
 
-def once(marker, step, mode):
+def once(marker, step, mode=None):
     """Run ``step()`` unless :func:`made`; returns whether it ran."""
     if made(marker, mode):
         return False
     step()
-    atomic_write_text(osp.join(ROOT, marker), mode['name'] + '\n')
+    atomic_write_text(osp.join(ROOT, marker), (mode or FULL)['name'] + '\n')
     return True
 
 
@@ -295,7 +296,7 @@ def main(argv=None) -> int:
     def body():
         t0 = time.time()
         generate_demo_cityscapes(osp.join(ROOT, DATA), progress=True)
-        once(f'{DATA}/splits/.demo-done', prepare_splits, a.mode)
+        once(f'{DATA}/splits/.demo-done', prepare_splits)  # the same for both runs
         gans = 'work_dirs/demo_gans'  # the GANs, shared by the quick and the full demo
         stale = {'work_dirs/demo', 'work_dirs/demo-full', a.work_dir}
         allc, s0 = COMPARISONS['all-labels'], a.seeds[:1]

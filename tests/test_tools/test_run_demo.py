@@ -141,6 +141,7 @@ def test_full_after_quick_remakes_the_gan_sets_and_drops_their_pairs(demo, tmp_p
     calls.clear()
     mod.main(['--full'])
     assert len(_gan_trainings(calls)) == 2  # the quick GANs do not serve the full run
+    assert 'tools/make_splits.py' not in [c[0] for c in calls]  # the splits do
     assert old_pairs['baseline'].is_dir()  # it read no GAN set
     assert not old_pairs['ganaug'].exists() and not old_pairs['datasetgan'].exists()
     calls.clear()
