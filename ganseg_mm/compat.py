@@ -23,7 +23,9 @@ Every fix here is small, idempotent, applied by :func:`apply` (called when
    on CPU. :func:`apply` makes ``init_dist`` use gloo and skip ``set_device``
    when CUDA is absent, and :func:`adapt_cfg_for_device` (called by
    ``tools/train.py``/``tools/test.py``) sets ``device_ids=None`` and turns
-   SyncBN into BN, which torch supports only on accelerators.
+   SyncBN into BN, which torch supports only on accelerators. The gloo group
+   is destroyed at exit (:func:`_destroy_process_group`); left to interpreter
+   finalization, a finished run sometimes aborts with SIGABRT.
 
 3. **No network at import.** albumentations (imported by mmseg and mmagic)
    queries PyPI for a newer version on every import; offline that costs a
@@ -33,6 +35,7 @@ Every fix here is small, idempotent, applied by :func:`apply` (called when
 """
 from __future__ import annotations
 
+import atexit
 import copy
 import logging
 import os
@@ -98,6 +101,19 @@ def _patch_torch_load() -> None:
         add(safe_globals())
 
 
+def _destroy_process_group() -> None:
+    """Destroy the gloo process group while the interpreter is still whole.
+
+    mmengine never destroys it, and on exit gloo's worker threads may still
+    hold work objects whose tensors are freed during interpreter finalization:
+    the process then aborts ("terminate called without an active exception",
+    SIGABRT) after a finished run, at random. torch does not register this
+    itself (pytorch/pytorch PR #179291, closed unmerged).
+    """
+    if torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
 def _patch_init_dist() -> None:
     from mmengine.dist import utils as dist_utils
     original = dist_utils._init_dist_pytorch
@@ -112,6 +128,7 @@ def _patch_init_dist() -> None:
                 'CUDA is not available: using the gloo backend instead of %s',
                 backend)
         torch.distributed.init_process_group(backend='gloo', **kwargs)
+        atexit.register(_destroy_process_group)
 
     _init_dist_pytorch._ganseg_cpu = True
     dist_utils._init_dist_pytorch = _init_dist_pytorch

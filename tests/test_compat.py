@@ -66,6 +66,34 @@ def test_init_dist_pytorch_on_cpu_uses_gloo(monkeypatch):
         torch.distributed.destroy_process_group()
 
 
+_EXITING_RANK = """
+import atexit, torch
+# registered before init_dist, so it runs after ganseg_mm's own exit handler
+atexit.register(lambda: print('group alive at exit:', torch.distributed.is_initialized()))
+import ganseg_mm
+from mmengine.dist import init_dist
+init_dist('pytorch', backend='gloo')
+torch.distributed.all_reduce(torch.ones(1))
+"""
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='tests the CPU-only path')
+def test_gloo_group_is_destroyed_before_interpreter_finalization(tmp_path):
+    """Left to finalization, gloo's threads sometimes abort a finished run
+    (SIGABRT); the group must be gone by the time atexit handlers end."""
+    import subprocess
+    import sys
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, RANK='0', LOCAL_RANK='0', WORLD_SIZE='1',
+               MASTER_ADDR='127.0.0.1', MASTER_PORT=str(port))
+    p = subprocess.run([sys.executable, '-c', _EXITING_RANK], env=env, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert 'group alive at exit: False' in p.stdout, p.stdout + p.stderr[-2000:]
+
+
 @pytest.mark.skipif(torch.cuda.is_available(), reason='tests the CPU-only path')
 def test_adapt_cfg_for_device_cpu():
     cfg = Config(dict(launcher='pytorch', model=dict(
