@@ -190,7 +190,7 @@ def once(marker, step, mode=None):
     if made(marker, mode):
         return False
     step()
-    atomic_write_text(osp.join(ROOT, marker), (mode or FULL)['name'] + '\n')
+    atomic_write_text(osp.join(ROOT, marker), (mode['name'] if mode else 'any') + '\n')
     return True
 
 
